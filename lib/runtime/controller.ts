@@ -1,0 +1,304 @@
+import { getLogger, withContext } from "@logtape/logtape";
+import type { KubeClient } from "../kube/client.ts";
+import {
+  keyOf,
+  type KubeObject,
+  type ObjectKey,
+  type ResourceType,
+  splitKey,
+} from "../kube/resource.ts";
+import { type Action, TerminalError } from "./action.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+import type { EventRecorder } from "./events.ts";
+import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.ts";
+import type { RuntimeMetrics } from "./metrics.ts";
+import type { StatusWriter } from "./status.ts";
+import { Store } from "./store.ts";
+import { WorkQueue } from "./queue.ts";
+import { Watcher } from "./watcher.ts";
+
+const log = getLogger(["flinkop", "runtime", "controller"]);
+
+export interface ReconcileContext<T extends KubeObject> {
+  client: KubeClient;
+  key: ObjectKey;
+  /** Consecutive failed passes before this one (0 on a healthy object). */
+  attempt: number;
+  signal: AbortSignal;
+  /** Writes this object's status subresource (a write-ahead log: call as often as needed). */
+  writeStatus(obj: T, status: T["status"]): Promise<T>;
+  events: EventRecorder;
+  /** The primary cache. */
+  store: Store<T>;
+  /** The cache of a watched secondary type. */
+  cache<S extends KubeObject>(type: ResourceType): Store<S>;
+  /** Enqueues another key of this controller (e.g. a related object). */
+  enqueue(key: ObjectKey, afterMs?: number): void;
+}
+
+export interface SecondaryWatch {
+  type: ResourceType;
+  labelSelector?: string;
+  /** Keys of primary objects to reconcile when this object changes; default: owner references. */
+  map?: (obj: KubeObject) => ObjectKey[];
+}
+
+export interface ControllerSpec<T extends KubeObject> {
+  name: string;
+  type: ResourceType;
+  reconcile(obj: T, ctx: ReconcileContext<T>): Promise<Action>;
+  /** With `finalizer`: runs on deletion; `Action.done()` releases the object (see finalizer.ts). */
+  cleanup?(obj: T, ctx: ReconcileContext<T>): Promise<Action>;
+  finalizer?: string;
+  /** The controller's one error-to-status hook: record the failure (status, event); may rethrow. */
+  onError?(obj: T, err: unknown, ctx: ReconcileContext<T>): Promise<void>;
+  watches?: SecondaryWatch[];
+  labelSelector?: string;
+}
+
+export interface ControllerRuntime {
+  client: KubeClient;
+  status: StatusWriter;
+  events: EventRecorder;
+  metrics: RuntimeMetrics;
+  /** Namespaces to watch; undefined means all. */
+  namespaces?: string[];
+  concurrency: number;
+  retry: BackoffPolicy;
+  /** Retries of one failing object before giving up until it changes again. */
+  maxAttempts: number;
+  /** Safety-net pass for objects whose reconcile asked for nothing (watches can miss changes). */
+  resyncMs: number;
+}
+
+/**
+ * Runs one reconcile loop for a resource type: watches the primary type and its secondaries,
+ * feeds keys through a WorkQueue (dedupe, one pass per key at a time, bounded concurrency), reads
+ * the latest cached object per pass (level-triggered), applies the finalizer contract, and routes
+ * every error through one policy: TerminalError is recorded and not retried, anything else is
+ * recorded and retried with per-key exponential backoff up to `maxAttempts`.
+ */
+export class Controller<T extends KubeObject & { status?: unknown }> {
+  readonly store = new Store<T>();
+  readonly #caches = new Map<string, Store<KubeObject>>();
+  readonly #watchers: Watcher<KubeObject>[] = [];
+  readonly queue: WorkQueue;
+
+  constructor(private readonly spec: ControllerSpec<T>, private readonly rt: ControllerRuntime) {
+    this.queue = new WorkQueue(rt.concurrency, rt.retry);
+    const namespaces = rt.namespaces ?? [undefined];
+    for (const ns of namespaces) {
+      this.#watchers.push(
+        new Watcher<T>({
+          client: rt.client,
+          type: spec.type,
+          namespace: ns,
+          labelSelector: spec.labelSelector,
+          store: this.store,
+          metrics: rt.metrics,
+          onApply: (obj, previous) => {
+            if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
+          },
+          onDelete: (obj) => {
+            this.queue.remove(keyOf(obj.metadata));
+            if (obj.metadata.uid) rt.status.forget(obj.metadata.uid);
+          },
+        }) as unknown as Watcher<KubeObject>,
+      );
+    }
+    for (const w of spec.watches ?? []) {
+      const store = this.#cacheFor(w.type);
+      const map = w.map ?? ((obj: KubeObject) => ownerKeys(obj, spec.type));
+      const enqueue = (obj: KubeObject) => {
+        for (const key of map(obj)) this.queue.add(key);
+      };
+      for (const ns of namespaces) {
+        this.#watchers.push(
+          new Watcher<KubeObject>({
+            client: rt.client,
+            type: w.type,
+            namespace: ns,
+            labelSelector: w.labelSelector,
+            store,
+            metrics: rt.metrics,
+            onApply: (obj, previous) => {
+              if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
+            },
+            onDelete: enqueue,
+          }),
+        );
+      }
+    }
+    rt.metrics.queueDepth.track({ controller: spec.name }, () => this.queue.depth);
+    rt.metrics.queueInFlight.track({ controller: spec.name }, () => this.queue.inFlight);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get watchers(): readonly Watcher<KubeObject>[] {
+    return this.#watchers;
+  }
+
+  get synced(): boolean {
+    return this.#watchers.every((w) => w.isSynced);
+  }
+
+  #cacheFor(type: ResourceType): Store<KubeObject> {
+    const id = `${type.group}/${type.plural}`;
+    let store = this.#caches.get(id);
+    if (!store) this.#caches.set(id, store = new Store());
+    return store;
+  }
+
+  /** Starts watches, waits for the caches to fill, then reconciles until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const watching = this.#watchers.map((w) => w.run(signal));
+    await Promise.race([
+      Promise.all(this.#watchers.map((w) => w.synced)),
+      new Promise((r) => signal.addEventListener("abort", r, { once: true })),
+    ]);
+    if (signal.aborted) {
+      await Promise.allSettled(watching);
+      return;
+    }
+    log.info("{controller}: caches synced ({count} objects), reconciling", {
+      controller: this.spec.name,
+      count: this.store.size,
+    });
+    this.queue.start((key) => this.#process(key, signal));
+    await Promise.allSettled(watching);
+    await this.queue.shutdown();
+  }
+
+  async #process(key: ObjectKey, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const cached = this.store.get(key);
+    if (!cached) {
+      this.queue.remove(key);
+      return;
+    }
+    const obj = this.rt.status.overlay(structuredClone(cached));
+    const { namespace, name } = splitKey(key);
+    const ctx = this.#context(key, signal);
+    const started = performance.now();
+    const labels = { controller: this.spec.name };
+    let result = "success";
+    await withContext({ kind: this.spec.type.kind, namespace, name }, async () => {
+      try {
+        const action = await this.#reconcileOrCleanup(obj, ctx);
+        if (signal.aborted) return;
+        this.queue.forget(key);
+        if (action === "released") return;
+        const next = action.requeueAfterMs ?? this.rt.resyncMs;
+        if (action.requeueAfterMs !== undefined) result = "requeue";
+        this.queue.schedule(key, next);
+      } catch (err) {
+        result = "error";
+        if (signal.aborted) return;
+        this.rt.metrics.reconcileErrors.inc(labels);
+        await this.#handleError(obj, err, ctx);
+      }
+    });
+    this.rt.metrics.reconciles.inc({ ...labels, result });
+    this.rt.metrics.reconcileDuration.observe(labels, (performance.now() - started) / 1000);
+  }
+
+  async #reconcileOrCleanup(obj: T, ctx: ReconcileContext<T>): Promise<Action | "released"> {
+    const { finalizer, cleanup } = this.spec;
+    if (!finalizer || !cleanup) {
+      if (obj.metadata.deletionTimestamp) return "released";
+      return await this.spec.reconcile(obj, ctx);
+    }
+    if (obj.metadata.deletionTimestamp) {
+      if (!hasFinalizer(obj, finalizer)) return "released";
+      const action = await cleanup(obj, ctx);
+      if (action.requeueAfterMs !== undefined) return action;
+      await removeFinalizer(this.rt.client, this.spec.type, obj, finalizer);
+      log.info("cleanup finished, finalizer removed");
+      return "released";
+    }
+    if (!hasFinalizer(obj, finalizer)) {
+      // Finalizer first, so a deletion racing with this first pass still runs cleanup.
+      const updated = await addFinalizer(this.rt.client, this.spec.type, obj, finalizer);
+      this.store.apply(updated as T);
+      return await this.spec.reconcile(updated as T, ctx);
+    }
+    return await this.spec.reconcile(obj, ctx);
+  }
+
+  async #handleError(obj: T, err: unknown, ctx: ReconcileContext<T>): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      await this.spec.onError?.(obj, err, ctx);
+    } catch (hookErr) {
+      log.warn("error hook failed: {error}", { error: String(hookErr) });
+    }
+    if (err instanceof TerminalError) {
+      log.warn("reconcile failed permanently, not retrying until the object changes: {error}", {
+        error: message,
+      });
+      this.queue.forget(ctx.key);
+      this.queue.schedule(ctx.key, this.rt.resyncMs);
+      return;
+    }
+    if (this.queue.failures(ctx.key) + 1 > this.rt.maxAttempts) {
+      log.error("reconcile failed {attempts} times, giving up until the object changes: {error}", {
+        attempts: this.rt.maxAttempts,
+        error: message,
+      });
+      this.queue.forget(ctx.key);
+      this.queue.schedule(ctx.key, this.rt.resyncMs);
+      return;
+    }
+    const delay = this.queue.addRateLimited(ctx.key);
+    log.warn("reconcile failed (attempt {attempt}), retrying in {delay} ms: {error}", {
+      attempt: this.queue.failures(ctx.key),
+      delay,
+      error: message,
+    });
+  }
+
+  #context(key: ObjectKey, signal: AbortSignal): ReconcileContext<T> {
+    const rt = this.rt;
+    const type = this.spec.type;
+    return {
+      client: rt.client,
+      key,
+      attempt: this.queue.failures(key),
+      signal,
+      writeStatus: (obj, status) => rt.status.write(type, obj, status),
+      events: rt.events,
+      store: this.store,
+      cache: <S extends KubeObject>(t: ResourceType) => this.#cacheFor(t) as unknown as Store<S>,
+      enqueue: (k, afterMs) => afterMs ? this.queue.addAfter(k, afterMs) : this.queue.add(k),
+    };
+  }
+}
+
+/**
+ * Status-only updates (our own writes, mostly) do not trigger a pass; spec, metadata and deletion
+ * changes do. This keeps a status write from looping straight back into another reconcile.
+ */
+export function needsReconcile(obj: KubeObject, previous: KubeObject | undefined): boolean {
+  if (!previous) return true;
+  const a = obj.metadata;
+  const b = previous.metadata;
+  if (a.resourceVersion === b.resourceVersion) return false;
+  return a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
+}
+
+/** Keys of the objects of `ownerType` that own `obj` (same namespace, by ownerReferences). */
+export function ownerKeys(obj: KubeObject, ownerType: ResourceType): ObjectKey[] {
+  const apiVersion = ownerType.group ? `${ownerType.group}/${ownerType.version}` : "v1";
+  return (obj.metadata.ownerReferences ?? [])
+    .filter((ref) =>
+      ref.kind === ownerType.kind && ref.apiVersion.split("/")[0] === apiVersion.split("/")[0]
+    )
+    .map((ref) => keyOf({ namespace: obj.metadata.namespace, name: ref.name }));
+}

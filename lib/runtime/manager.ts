@@ -1,0 +1,159 @@
+import { getLogger } from "@logtape/logtape";
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/resource.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+import { Controller, type ControllerRuntime, type ControllerSpec } from "./controller.ts";
+import { EventRecorder } from "./events.ts";
+import { type LeaderElectionOptions, LeaderElector } from "./leader.ts";
+import { RuntimeMetrics } from "./metrics.ts";
+import { StatusWriter } from "./status.ts";
+
+const log = getLogger(["flinkop", "runtime", "manager"]);
+
+export interface ManagerOptions {
+  client: KubeClient;
+  namespaces?: string[];
+  concurrency: number;
+  retry: BackoffPolicy;
+  maxAttempts: number;
+  resyncMs: number;
+  leaderElection?: LeaderElectionOptions;
+  /** Port for /healthz, /readyz and /metrics; undefined disables the server, 0 picks a free one. */
+  healthPort?: number;
+  healthHost?: string;
+  /** A watcher failing continuously for this long makes /healthz fail (a restart may help). */
+  unhealthyAfterMs?: number;
+  /** How long graceful shutdown waits for in-flight reconciles. */
+  terminationTimeoutMs?: number;
+}
+
+/** Why `run` returned: a requested shutdown (exit 0) or a lost leader lease (exit non-zero). */
+export type ManagerExit = "shutdown" | "leadership-lost";
+
+/**
+ * Owns everything around the controllers: the shared status writer, event recorder and metrics,
+ * leader election, the probe/metrics HTTP server, and shutdown. Controllers start only while this
+ * instance leads; losing the lease aborts every controller at once.
+ */
+export class Manager {
+  readonly metrics = new RuntimeMetrics();
+  readonly status: StatusWriter;
+  readonly events: EventRecorder;
+  readonly #controllers: Controller<KubeObject>[] = [];
+  #server?: Deno.HttpServer;
+  #leader?: LeaderElector;
+  #started = false;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.status = new StatusWriter(opts.client);
+    this.events = new EventRecorder(opts.client);
+  }
+
+  add<T extends KubeObject & { status?: unknown }>(spec: ControllerSpec<T>): Controller<T> {
+    const rt: ControllerRuntime = {
+      client: this.opts.client,
+      status: this.status,
+      events: this.events,
+      metrics: this.metrics,
+      namespaces: this.opts.namespaces,
+      concurrency: this.opts.concurrency,
+      retry: this.opts.retry,
+      maxAttempts: this.opts.maxAttempts,
+      resyncMs: this.opts.resyncMs,
+    };
+    const controller = new Controller(spec, rt);
+    this.#controllers.push(controller as unknown as Controller<KubeObject>);
+    return controller;
+  }
+
+  get controllers(): readonly Controller<KubeObject>[] {
+    return this.#controllers;
+  }
+
+  /** The bound address of the probe server (after `run` started it). */
+  get healthAddr(): Deno.NetAddr | undefined {
+    return this.#server?.addr as Deno.NetAddr | undefined;
+  }
+
+  get ready(): boolean {
+    if (!this.#started) return false;
+    if (this.#leader && !this.#leader.isLeader) return true; // a standby is ready to take over
+    return this.#controllers.every((c) => c.synced);
+  }
+
+  get healthy(): boolean {
+    if (this.#leader?.lost.aborted) return false;
+    const limit = this.opts.unhealthyAfterMs ?? 5 * 60_000;
+    const now = Date.now();
+    return this.#controllers.every((c) =>
+      c.watchers.every((w) => !w.lastError || now - w.lastContact < limit)
+    );
+  }
+
+  async run(signal: AbortSignal): Promise<ManagerExit> {
+    this.#startServer();
+    this.#started = true;
+    try {
+      if (this.opts.leaderElection) {
+        const leader = this.#leader = new LeaderElector(this.opts.client, this.opts.leaderElection);
+        if (!await leader.acquire(signal)) return "shutdown";
+        this.metrics.leader.set({}, 1);
+        const work = new AbortController();
+        const stop = () => work.abort();
+        signal.addEventListener("abort", stop, { once: true });
+        leader.lost.addEventListener("abort", stop, { once: true });
+        const renewing = leader.keepRenewing(signal);
+        await this.#runControllers(work.signal);
+        if (leader.lost.aborted) {
+          this.metrics.leader.set({}, 0);
+          return "leadership-lost";
+        }
+        await renewing;
+        this.metrics.leader.set({}, 0);
+        return "shutdown";
+      }
+      await this.#runControllers(signal);
+      return "shutdown";
+    } finally {
+      await this.#server?.shutdown();
+    }
+  }
+
+  async #runControllers(signal: AbortSignal): Promise<void> {
+    const running = Promise.allSettled(this.#controllers.map((c) => c.run(signal)));
+    await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+    const timeout = this.opts.terminationTimeoutMs ?? 10_000;
+    log.info("stopping controllers (waiting up to {ms} ms for in-flight reconciles)", {
+      ms: timeout,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      running,
+      new Promise((r) => timer = setTimeout(r, timeout)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #startServer(): void {
+    if (this.opts.healthPort === undefined) return;
+    this.#server = Deno.serve({
+      port: this.opts.healthPort,
+      hostname: this.opts.healthHost ?? "0.0.0.0",
+      onListen: () => {},
+    }, (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/healthz" || path === "/livez") {
+        return this.healthy ? new Response("ok\n") : new Response("unhealthy\n", { status: 500 });
+      }
+      if (path === "/readyz") {
+        return this.ready ? new Response("ok\n") : new Response("not ready\n", { status: 503 });
+      }
+      if (path === "/metrics") {
+        return new Response(this.metrics.registry.render(), {
+          headers: { "content-type": "text/plain; version=0.0.4" },
+        });
+      }
+      return new Response("not found\n", { status: 404 });
+    });
+  }
+}

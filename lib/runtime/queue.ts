@@ -1,0 +1,151 @@
+import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
+
+/**
+ * A work queue of keys with controller-runtime's guarantees: a key is queued at most once, never
+ * processed by two workers at the same time, and a key added while it is being processed runs
+ * again once the current run ends. Delayed adds use one timer per key; per-key failure counts
+ * feed an exponential backoff.
+ */
+export class WorkQueue {
+  readonly #queued = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #dirty = new Set<string>();
+  readonly #timers = new Map<string, { due: number; timer: ReturnType<typeof setTimeout> }>();
+  readonly #failures = new Map<string, number>();
+  #handler?: (key: string) => Promise<void>;
+  #idleWaiters: (() => void)[] = [];
+  #stopped = false;
+
+  constructor(
+    readonly concurrency: number,
+    private readonly retry: BackoffPolicy,
+  ) {
+    if (concurrency < 1) throw new Error("work queue concurrency must be at least 1");
+  }
+
+  /** Starts dispatching keys to the handler; call once. */
+  start(handler: (key: string) => Promise<void>): void {
+    this.#handler = handler;
+    this.#pump();
+  }
+
+  add(key: string): void {
+    if (this.#stopped) return;
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    this.#queued.add(key);
+    this.#pump();
+  }
+
+  /** Adds after a delay; an already scheduled earlier add wins. */
+  addAfter(key: string, ms: number): void {
+    const existing = this.#timers.get(key);
+    if (existing && existing.due <= Date.now() + ms) return;
+    this.schedule(key, ms);
+  }
+
+  /** Replaces any delayed add of the key: the latest reconcile result decides the next pass. */
+  schedule(key: string, ms: number): void {
+    if (this.#stopped) return;
+    this.cancelScheduled(key);
+    if (ms <= 0) return this.add(key);
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, ms);
+    // Delayed requeues alone must not keep a finished process alive.
+    Deno.unrefTimer(timer);
+    this.#timers.set(key, { due: Date.now() + ms, timer });
+  }
+
+  cancelScheduled(key: string): void {
+    const existing = this.#timers.get(key);
+    if (existing) {
+      clearTimeout(existing.timer);
+      this.#timers.delete(key);
+    }
+  }
+
+  /** Records a failure and schedules a retry after the key's next backoff delay. */
+  addRateLimited(key: string): number {
+    const attempt = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, attempt);
+    const delay = backoffDelay(this.retry, attempt);
+    this.schedule(key, delay);
+    return delay;
+  }
+
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Clears the failure count after a successful pass. */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /** Drops everything about a key (its object is gone). */
+  remove(key: string): void {
+    this.#queued.delete(key);
+    this.#dirty.delete(key);
+    this.cancelScheduled(key);
+    this.#failures.delete(key);
+  }
+
+  get depth(): number {
+    return this.#queued.size;
+  }
+
+  get inFlight(): number {
+    return this.#processing.size;
+  }
+
+  get scheduledCount(): number {
+    return this.#timers.size;
+  }
+
+  /** Stops accepting work; resolves when in-flight handlers have finished. */
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    this.#queued.clear();
+    this.#dirty.clear();
+    await this.idle();
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.#queued.size === 0 && this.#processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #pump(): void {
+    const handler = this.#handler;
+    if (!handler) return;
+    while (this.#processing.size < this.concurrency && this.#queued.size > 0) {
+      const key = this.#queued.values().next().value as string;
+      this.#queued.delete(key);
+      this.#processing.add(key);
+      handler(key)
+        .catch(() => {}) // the handler owns error handling; the queue must keep going
+        .finally(() => {
+          this.#processing.delete(key);
+          if (this.#dirty.delete(key) && !this.#stopped) this.#queued.add(key);
+          this.#pump();
+          this.#notifyIdle();
+        });
+    }
+    this.#notifyIdle();
+  }
+
+  #notifyIdle(): void {
+    if (this.#queued.size === 0 && this.#processing.size === 0 && this.#idleWaiters.length) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

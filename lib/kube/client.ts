@@ -107,10 +107,13 @@ export class KubeClient {
     headers["Accept"] = init.accept ?? "application/json";
     const auth = await this.authorization();
     if (auth) headers["Authorization"] = auth;
-    let body: string | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (init.body !== undefined) {
       headers["Content-Type"] = init.contentType ?? "application/json";
-      body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+      // Bytes (e.g. a multipart jar upload through the service proxy) pass through untouched.
+      body = typeof init.body === "string" || init.body instanceof Uint8Array
+        ? init.body as string | Uint8Array<ArrayBuffer>
+        : JSON.stringify(init.body);
     }
     const signals: AbortSignal[] = [];
     if (init.signal) signals.push(init.signal);

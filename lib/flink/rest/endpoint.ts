@@ -1,0 +1,110 @@
+/**
+ * Turns an access mode plus a cluster's identity into a transport for its JobManager REST
+ * endpoint. Every mode targets the `<cluster-id>-rest` Service that native and standalone
+ * deployments both create.
+ */
+import type { KubeClient } from "../../kube/client.ts";
+import { Resources } from "../../kube/resource.ts";
+import type { KubeObject } from "../../kube/resource.ts";
+import type { RestAccessMode } from "./access_mode.ts";
+import { FlinkUnreachableError } from "./errors.ts";
+import { ApiServerProxyTransport, DirectTransport, type RestTransport } from "./transport.ts";
+
+export {
+  chooseRestAccessMode,
+  isLoopbackHost,
+  isRunningInPod,
+  parseRestAccessMode,
+  REST_ACCESS_MODES,
+  type RestAccessDecision,
+  type RestAccessMode,
+} from "./access_mode.ts";
+
+/** Flink's `rest.port` default, also the JobManager container port named `rest`. */
+export const DEFAULT_REST_PORT = 8081;
+
+export function restServiceName(clusterId: string): string {
+  return `${clusterId}-rest`;
+}
+
+export interface RestEndpointTarget {
+  mode: RestAccessMode;
+  kube: Pick<KubeClient, "fetch" | "list">;
+  namespace: string;
+  /** FlinkDeployment name (for session jobs: the session cluster's name). */
+  clusterId: string;
+  /** `rest.port` of the cluster; the Service port and, unless the slice says otherwise, the pod's. */
+  port?: number;
+}
+
+/**
+ * Builds the transport for one cluster. pod-ip reads the Service's EndpointSlices on every call,
+ * so resolve once per reconcile rather than caching across JobManager restarts.
+ */
+export async function resolveTransport(target: RestEndpointTarget): Promise<RestTransport> {
+  const port = target.port ?? DEFAULT_REST_PORT;
+  const service = restServiceName(target.clusterId);
+  switch (target.mode) {
+    case "service-dns":
+      return new DirectTransport(`http://${service}.${target.namespace}:${port}`, "service DNS");
+    case "api-proxy":
+      return new ApiServerProxyTransport(target.kube, target.namespace, service, port);
+    case "pod-ip": {
+      const slices = await target.kube.list<EndpointSlice>(
+        Resources.endpointSlices,
+        target.namespace,
+        { labelSelector: `kubernetes.io/service-name=${service}` },
+      );
+      const endpoint = pickReadyEndpoint(slices.items, port);
+      if (!endpoint) {
+        throw new FlinkUnreachableError(
+          "no ready JobManager endpoint",
+          `EndpointSlices of service ${target.namespace}/${service}`,
+        );
+      }
+      const host = endpoint.address.includes(":") ? `[${endpoint.address}]` : endpoint.address;
+      return new DirectTransport(`http://${host}:${endpoint.port}`, `pod IP behind ${service}`);
+    }
+  }
+}
+
+/** The fields of a discovery.k8s.io/v1 EndpointSlice that endpoint selection reads. */
+export interface EndpointSlice extends KubeObject {
+  addressType?: "IPv4" | "IPv6" | "FQDN";
+  endpoints?: {
+    addresses: string[];
+    conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+    targetRef?: { kind?: string; name?: string; namespace?: string };
+  }[];
+  ports?: { name?: string; port?: number; protocol?: string }[] | null;
+}
+
+/**
+ * First ready address, IPv4 before IPv6, in a stable order so repeated resolutions agree. A nil
+ * `ready` counts as ready, as the EndpointSlice API specifies. The port comes from the slice's
+ * port named `rest` (the pod's container port), falling back to `defaultPort`.
+ */
+export function pickReadyEndpoint(
+  slices: EndpointSlice[],
+  defaultPort: number,
+): { address: string; port: number; pod?: string } | undefined {
+  const candidates: { address: string; port: number; pod?: string; family: number }[] = [];
+  for (const slice of slices) {
+    if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") continue;
+    const port = slice.ports?.find((p) => p.name === "rest")?.port ?? defaultPort;
+    for (const ep of slice.endpoints ?? []) {
+      if (ep.conditions?.ready === false || ep.conditions?.terminating === true) continue;
+      for (const address of ep.addresses) {
+        candidates.push({
+          address,
+          port,
+          pod: ep.targetRef?.name,
+          family: slice.addressType === "IPv4" ? 0 : 1,
+        });
+      }
+    }
+  }
+  candidates.sort((a, b) => a.family - b.family || a.address.localeCompare(b.address));
+  const first = candidates[0];
+  return first && { address: first.address, port: first.port, pod: first.pod };
+}

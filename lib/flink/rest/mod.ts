@@ -1,0 +1,12 @@
+export * from "./access_mode.ts";
+export * from "./async_operation.ts";
+export * from "./checkpoint_stats.ts";
+export * from "./client.ts";
+export * from "./cluster_info.ts";
+export * from "./endpoint.ts";
+export * from "./errors.ts";
+export * from "./exception_history.ts";
+export * from "./flink_version.ts";
+export * from "./poll.ts";
+export * from "./transport.ts";
+export type { MultipartFile } from "./multipart.ts";

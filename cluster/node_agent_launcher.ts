@@ -1,0 +1,211 @@
+import type { KubeClient } from "../lib/kube/client.ts";
+import { Resources } from "../lib/kube/resource.ts";
+import { isRunning, type ProcessRecord, spawnDetached, tailFile } from "./detached_process.ts";
+import { repoRoot } from "./paths.ts";
+
+/**
+ * Starting and supervising the node agent (cluster/nodeagent/, owned by its own engineer): the
+ * stand-in kubelet that makes pods on the one Node `flinkop-node-0` run.
+ */
+
+/**
+ * The control plane is up but the node agent is not: callers that need no running pods (most
+ * integration tests) can still proceed, everything else should fail.
+ */
+export class NodeAgentNotReadyError extends Error {
+  override name = "NodeAgentNotReadyError";
+}
+
+export const nodeAgentEntry = `${repoRoot}/cluster/nodeagent/main.ts`;
+
+/** Source trees the agent may load at run time without importing them statically. */
+const AGENT_SOURCE_DIRS = ["cluster/nodeagent", "cluster/flink-sim"];
+
+export async function nodeAgentExists(): Promise<boolean> {
+  try {
+    return (await Deno.stat(nodeAgentEntry)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A digest of every local file the agent runs: its static module graph (which reaches into lib/)
+ * plus the agent and simulator directories (which may be spawned as separate programs). A running
+ * agent whose digest differs is stale and gets restarted, so tests never exercise old agent code.
+ */
+export async function nodeAgentSourceHash(): Promise<string> {
+  const files = new Set<string>();
+  for (const dir of AGENT_SOURCE_DIRS) await collectFiles(`${repoRoot}/${dir}`, files);
+  for (const file of await staticModuleGraph(nodeAgentEntry)) files.add(file);
+  for (const config of ["deno.json", "deno.lock"]) files.add(`${repoRoot}/${config}`);
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  for (const file of [...files].sort()) {
+    let content: Uint8Array;
+    try {
+      content = await Deno.readFile(file);
+    } catch {
+      content = new Uint8Array(); // deleted since listed: still changes the digest via its name
+    }
+    chunks.push(encoder.encode(`${file}\0${content.length}\0`), content);
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function collectFiles(dir: string, into: Set<string>): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) await collectFiles(path, into);
+    else if (entry.isFile) into.add(path);
+  }
+}
+
+/** Local files `entry` imports, transitively; empty when deno cannot resolve the graph. */
+async function staticModuleGraph(entry: string): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: repoRoot,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!output.success) return [];
+  try {
+    const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+      modules?: { specifier?: string }[];
+    };
+    return (info.modules ?? [])
+      .map((m) => m.specifier ?? "")
+      .filter((s) => s.startsWith("file://"))
+      .map((s) => decodeURIComponent(new URL(s).pathname));
+  } catch {
+    return [];
+  }
+}
+
+export function startNodeAgent(opts: {
+  kubeconfig: string;
+  stateDir: string;
+  nodeName: string;
+  log: string;
+}): ProcessRecord {
+  return spawnDetached(
+    Deno.execPath(),
+    [
+      "run",
+      "-A",
+      nodeAgentEntry,
+      "--kubeconfig",
+      opts.kubeconfig,
+      "--state-dir",
+      opts.stateDir,
+      "--node-name",
+      opts.nodeName,
+    ],
+    { log: opts.log, cwd: repoRoot, commandMatch: nodeAgentEntry },
+  );
+}
+
+interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+interface NodeObject {
+  metadata: { name?: string };
+  status?: { conditions?: NodeCondition[] };
+  [extra: string]: unknown;
+}
+
+/** The Node's Ready condition, or undefined when the Node does not exist (yet). */
+export async function nodeReadyCondition(
+  client: KubeClient,
+  nodeName: string,
+): Promise<NodeCondition | undefined> {
+  const node = await client.get<NodeObject>(Resources.nodes, undefined, nodeName);
+  if (!node) return undefined;
+  return node.status?.conditions?.find((c) => c.type === "Ready") ?? {
+    type: "Ready",
+    status: "Unknown",
+    reason: "NoReadyCondition",
+  };
+}
+
+/**
+ * Before a restarted agent takes over, mark the Node's readiness Unknown (as the node lifecycle
+ * controller does when a kubelet stops posting status), so waiting for Ready waits for the *new*
+ * agent instead of seeing the old one's last report.
+ */
+export async function markNodeUnknown(client: KubeClient, nodeName: string): Promise<void> {
+  const existing = await nodeReadyCondition(client, nodeName);
+  if (!existing) return;
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  await client.patch(
+    Resources.nodes,
+    undefined,
+    nodeName,
+    {
+      status: {
+        conditions: [{
+          type: "Ready",
+          status: "Unknown",
+          reason: "NodeAgentRestarting",
+          message: "cluster tooling restarted the node agent",
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        }],
+      },
+    },
+    "strategic",
+    { subresource: "status" },
+  );
+}
+
+/** Waits until the Node reports Ready=True; fails early (with its log) if the agent dies. */
+export async function waitForNodeReady(
+  client: KubeClient,
+  nodeName: string,
+  agent: ProcessRecord,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "the Node does not exist";
+  while (Date.now() < deadline) {
+    if (!isRunning(agent)) {
+      throw new NodeAgentNotReadyError(
+        `node agent (pid ${agent.pid}) exited before Node ${nodeName} became Ready; ` +
+          `last lines of ${agent.log}:\n${await tailFile(agent.log)}`,
+      );
+    }
+    try {
+      const ready = await nodeReadyCondition(client, nodeName);
+      if (ready?.status === "True") return;
+      if (ready) last = `Ready=${ready.status} (${ready.reason ?? "no reason"})`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new NodeAgentNotReadyError(
+    `Node ${nodeName} not Ready after ${timeoutMs / 1000}s: ${last}; ` +
+      `last lines of ${agent.log}:\n${await tailFile(agent.log)}`,
+  );
+}

@@ -36,6 +36,7 @@ export class Watcher<T extends KubeObject> {
   #synced!: () => void;
   readonly synced: Promise<void> = new Promise((r) => this.#synced = r);
   #isSynced = false;
+  #request?: AbortController;
   /** Time of the last successful list or watch data; health checks read it. */
   lastContact = 0;
   /** Set while the watcher is failing; cleared on success. */
@@ -49,6 +50,19 @@ export class Watcher<T extends KubeObject> {
 
   get isSynced(): boolean {
     return this.#isSynced;
+  }
+
+  get resourceVersion(): string | undefined {
+    return this.#resourceVersion;
+  }
+
+  /**
+   * Drops the current watch request and resumes from the given resourceVersion (default: the
+   * last one seen). Used to resume from a checkpointed position, and by tests to force a 410.
+   */
+  reconnect(fromResourceVersion?: string): void {
+    if (fromResourceVersion !== undefined) this.#resourceVersion = fromResourceVersion;
+    this.#request?.abort(new ReconnectRequested());
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -119,6 +133,7 @@ export class Watcher<T extends KubeObject> {
     const [lo, hi] = this.opts.timeoutSeconds ?? [240, 360];
     const timeoutSeconds = Math.round(lo + Math.random() * (hi - lo));
     const deadline = new AbortController();
+    this.#request = deadline;
     const timer = setTimeout(
       () => deadline.abort(new Error("watch stalled past its server-side timeout")),
       (timeoutSeconds + 30) * 1000,
@@ -131,6 +146,7 @@ export class Watcher<T extends KubeObject> {
         timeoutSeconds,
       }, AbortSignal.any([signal, deadline.signal]));
       for await (const event of events) {
+        if (deadline.signal.aborted) break;
         this.lastContact = Date.now();
         this.lastError = undefined;
         const obj = event.object;
@@ -149,11 +165,18 @@ export class Watcher<T extends KubeObject> {
         }
       }
     } catch (err) {
+      if (deadline.signal.reason instanceof ReconnectRequested) return;
       if (deadline.signal.aborted && !signal.aborted) throw deadline.signal.reason;
       throw err;
     } finally {
       clearTimeout(timer);
       clearTimeout(healthyTimer);
     }
+  }
+}
+
+class ReconnectRequested extends Error {
+  constructor() {
+    super("reconnect requested");
   }
 }

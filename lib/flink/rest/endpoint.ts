@@ -29,7 +29,8 @@ export function restServiceName(clusterId: string): string {
 
 export interface RestEndpointTarget {
   mode: RestAccessMode;
-  kube: Pick<KubeClient, "fetch" | "list">;
+  /** `get` lets pod-ip fall back to the Service's pods when EndpointSlices are empty. */
+  kube: Pick<KubeClient, "fetch" | "list"> & Partial<Pick<KubeClient, "get">>;
   namespace: string;
   /** FlinkDeployment name (for session jobs: the session cluster's name). */
   clusterId: string;
@@ -55,11 +56,12 @@ export async function resolveTransport(target: RestEndpointTarget): Promise<Rest
         target.namespace,
         { labelSelector: `kubernetes.io/service-name=${service}` },
       );
-      const endpoint = pickReadyEndpoint(slices.items, port);
+      const endpoint = pickReadyEndpoint(slices.items, port) ??
+        await readyPodBehindService(target, service, port);
       if (!endpoint) {
         throw new FlinkUnreachableError(
           "no ready JobManager endpoint",
-          `EndpointSlices of service ${target.namespace}/${service}`,
+          `EndpointSlices and pods of service ${target.namespace}/${service}`,
         );
       }
       const host = endpoint.address.includes(":") ? `[${endpoint.address}]` : endpoint.address;
@@ -107,4 +109,38 @@ export function pickReadyEndpoint(
   candidates.sort((a, b) => a.family - b.family || a.address.localeCompare(b.address));
   const first = candidates[0];
   return first && { address: first.address, port: first.port, pod: first.pod };
+}
+
+interface ServiceLike extends KubeObject {
+  spec?: { selector?: Record<string, string> };
+}
+
+interface PodLike extends KubeObject {
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+/**
+ * The API server refuses loopback and link-local addresses in EndpointSlices, so on a local
+ * cluster whose pods live on 127.x addresses the slices stay empty. The Service's selector still
+ * names the JobManager pods: take a Ready one's IP directly, which is what the endpointslice
+ * controller would have published.
+ */
+async function readyPodBehindService(
+  target: RestEndpointTarget,
+  service: string,
+  port: number,
+): Promise<{ address: string; port: number; pod?: string } | undefined> {
+  const kube = target.kube;
+  if (!kube.get) return undefined;
+  const svc = await kube.get<ServiceLike>(Resources.services, target.namespace, service);
+  const selector = svc?.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) return undefined;
+  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
+  const pods = await kube.list<PodLike>(Resources.pods, target.namespace, { labelSelector });
+  const ready = pods.items
+    .filter((p) => !p.metadata.deletionTimestamp && p.status?.podIP)
+    .filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+    .sort((a, b) => a.status!.podIP!.localeCompare(b.status!.podIP!));
+  const pod = ready[0];
+  return pod && { address: pod.status!.podIP!, port, pod: pod.metadata.name };
 }

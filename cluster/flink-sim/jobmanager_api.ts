@@ -1,0 +1,38 @@
+import type { ContainerFs } from "./container_fs.ts";
+import type { Faults } from "./faults.ts";
+import type { FlinkConfig } from "./flink_config.ts";
+import type { JarStore } from "./jar_store.ts";
+import type { SimJob } from "./job.ts";
+import type { StoredJobGraph } from "./kubernetes_ha.ts";
+import type { ClusterMode } from "./launch.ts";
+import type { AsyncOperations } from "./operations.ts";
+import type { RegisteredTaskManager } from "./taskmanager_registry.ts";
+import type { SimTimings } from "./timings.ts";
+import type { ProcessTimers } from "./timers.ts";
+import type { FlinkVersion } from "./version.ts";
+
+/** What the REST handlers need from a running JobManager. */
+export interface JobManagerApi {
+  readonly config: FlinkConfig;
+  readonly version: FlinkVersion;
+  readonly mode: ClusterMode;
+  readonly restUrl: string;
+  readonly fs: ContainerFs;
+  readonly timings: SimTimings;
+  readonly timers: ProcessTimers;
+  readonly operations: AsyncOperations;
+  readonly jars: JarStore;
+  readonly namespace: string;
+  readonly podName: string;
+  log(message: string): void;
+  faults(): Faults;
+  jobs(): SimJob[];
+  /** The job, or a 404 RestError like Flink's FlinkJobNotFoundException. */
+  job(jobId: string): SimJob;
+  /** Submits a job (session mode); a duplicate job id is a 409 RestError. */
+  submitJob(graph: StoredJobGraph): Promise<SimJob>;
+  taskManagers(): RegisteredTaskManager[];
+  slotsPerTaskManager(): number;
+  /** DELETE /cluster: the process exits after the response is sent. */
+  shutDownCluster(): void;
+}

@@ -1,0 +1,239 @@
+import type { SavepointFormat, SnapshotOutcome } from "./checkpoint_coordinator.ts";
+import { checkpointingStatsJson, checkpointRecordJson } from "./checkpoint_json.ts";
+import { serializedThrowableJson } from "./failure.ts";
+import {
+  checkpointIntervalMsOf,
+  defaultSavepointDirOf,
+  retentionPolicyOf,
+  savepointDirKeyName,
+  tolerableCheckpointFailuresOf,
+} from "./flink_options.ts";
+import { isFlinkId } from "./ids.ts";
+import type { JobManagerApi } from "./jobmanager_api.ts";
+import type { OperationStatus } from "./operations.ts";
+import { optionalBool, optionalString, readBody } from "./rest_bodies.ts";
+import { jsonResponse, RestError, type RestRouter } from "./rest_router.ts";
+import { disposeSavepoint } from "./savepoint_disposal.ts";
+import { isAtLeast } from "./version.ts";
+
+/** Savepoints, stop-with-savepoint, checkpoints and savepoint disposal. */
+export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): void {
+  router.on("POST", "/jobs/:jobid/savepoints", async ({ params, request }) => {
+    const job = jm.job(params.jobid);
+    const body = await readBody(request, "SavepointTriggerRequestBody", {
+      "target-directory": "string",
+      "cancel-job": "boolean",
+      "triggerId": "string",
+      ...(isAtLeast(jm.version, 1, 15) ? { formatType: "string" as const } : {}),
+    });
+    const target = savepointTarget(
+      jm,
+      job.config,
+      optionalString(body, "target-directory"),
+      "target-directory",
+    );
+    const format = savepointFormat(body, "SavepointTriggerRequestBody");
+    const cancelJob = optionalBool(body, "cancel-job") ?? false;
+    const id = jm.operations.trigger(
+      `savepoint:${job.id}`,
+      triggerIdOf(body),
+      async () => savepointResult(await job.triggerSavepoint(target, format, cancelJob)),
+    );
+    return jsonResponse({ "request-id": id }, 202);
+  });
+
+  router.on("POST", "/jobs/:jobid/stop", async ({ params, request }) => {
+    const job = jm.job(params.jobid);
+    const body = await readBody(request, "StopWithSavepointRequestBody", {
+      targetDirectory: "string",
+      drain: "boolean",
+      triggerId: "string",
+      ...(isAtLeast(jm.version, 1, 15) ? { formatType: "string" as const } : {}),
+    });
+    const target = savepointTarget(
+      jm,
+      job.config,
+      optionalString(body, "targetDirectory"),
+      "targetDirectory",
+    );
+    const format = savepointFormat(body, "StopWithSavepointRequestBody");
+    if (optionalBool(body, "drain")) jm.log(`Draining job ${job.id} before the final savepoint.`);
+    const id = jm.operations.trigger(
+      `savepoint:${job.id}`,
+      triggerIdOf(body),
+      async () => savepointResult(await job.stopWithSavepoint(target, format)),
+    );
+    return jsonResponse({ "request-id": id }, 202);
+  });
+
+  router.on(
+    "GET",
+    "/jobs/:jobid/savepoints/:triggerid",
+    ({ params }) =>
+      operationResponse(
+        jm.operations.get(
+          `savepoint:${params.jobid.toLowerCase()}`,
+          params.triggerid.toLowerCase(),
+        ),
+        params.triggerid,
+      ),
+  );
+
+  router.on(
+    "GET",
+    "/jobs/:jobid/checkpoints",
+    ({ params }) => jsonResponse(checkpointingStatsJson(jm.job(params.jobid), Date.now())),
+  );
+
+  // Registered before the trigger-status route, which would otherwise match "config".
+  router.on("GET", "/jobs/:jobid/checkpoints/config", ({ params }) => {
+    const job = jm.job(params.jobid);
+    const retention = retentionPolicyOf(job.config);
+    return jsonResponse({
+      mode: "exactly_once",
+      interval: checkpointIntervalMsOf(job.config) ?? 0x7fffffffffffffff,
+      timeout: 600000,
+      min_pause: 0,
+      max_concurrent: 1,
+      externalization: {
+        enabled: retention !== "NO_EXTERNALIZED_CHECKPOINTS",
+        delete_on_cancellation: retention !== "RETAIN_ON_CANCELLATION",
+      },
+      state_backend: "HashMapStateBackend",
+      checkpoint_storage: "FileSystemCheckpointStorage",
+      unaligned_checkpoints: false,
+      tolerable_failed_checkpoints: tolerableCheckpointFailuresOf(job.config),
+      aligned_checkpoint_timeout: 0,
+      checkpoints_after_tasks_finish: true,
+    });
+  });
+
+  router.on("GET", "/jobs/:jobid/checkpoints/details/:checkpointid", ({ params }) => {
+    const job = jm.job(params.jobid);
+    const id = Number(params.checkpointid);
+    const record = job.checkpoints.history.find((r) => r.id === id);
+    if (!record) {
+      throw new RestError(404, [
+        `Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`,
+      ]);
+    }
+    return jsonResponse(checkpointRecordJson(record, job, Date.now()));
+  });
+
+  if (isAtLeast(jm.version, 1, 17)) {
+    router.on("POST", "/jobs/:jobid/checkpoints", async ({ params, request }) => {
+      const job = jm.job(params.jobid);
+      const body = await readBody(request, "CheckpointTriggerRequestBody", {
+        checkpointType: "string",
+        triggerId: "string",
+      });
+      const type = (optionalString(body, "checkpointType") ?? "CONFIGURED").toUpperCase();
+      if (type === "INCREMENTAL") {
+        throw new RestError(400, [
+          "Triggering an incremental checkpoint is not supported; use CONFIGURED or FULL.",
+        ]);
+      }
+      if (type !== "CONFIGURED" && type !== "FULL") {
+        throw new RestError(400, [
+          "Request did not match expected format CheckpointTriggerRequestBody.",
+        ]);
+      }
+      const id = jm.operations.trigger(`checkpoint:${job.id}`, triggerIdOf(body), async () => {
+        const outcome = await job.checkpoints.triggerCheckpoint();
+        return outcome.ok
+          ? { checkpointId: outcome.record.id }
+          : { failureCause: serializedThrowableJson(outcome.failure) };
+      });
+      return jsonResponse({ "request-id": id }, 202);
+    });
+
+    router.on(
+      "GET",
+      "/jobs/:jobid/checkpoints/:triggerid",
+      ({ params }) =>
+        operationResponse(
+          jm.operations.get(
+            `checkpoint:${params.jobid.toLowerCase()}`,
+            params.triggerid.toLowerCase(),
+          ),
+          params.triggerid,
+        ),
+    );
+  }
+
+  router.on("POST", "/savepoint-disposal", async ({ request }) => {
+    const body = await readBody(request, "SavepointDisposalRequest", {
+      "savepoint-path": "string",
+    });
+    const path = optionalString(body, "savepoint-path");
+    if (!path) {
+      throw new RestError(400, ["Request did not match expected format SavepointDisposalRequest."]);
+    }
+    const id = jm.operations.trigger("disposal", undefined, async () => {
+      await jm.timers.sleep(jm.timings.disposalMs);
+      const failure = await disposeSavepoint(jm.fs, path, {
+        namespace: jm.namespace,
+        podName: jm.podName,
+        log: (m) => jm.log(m),
+      });
+      return failure ? { "failure-cause": serializedThrowableJson(failure) } : {};
+    });
+    return jsonResponse({ "request-id": id });
+  });
+
+  router.on(
+    "GET",
+    "/savepoint-disposal/:triggerid",
+    ({ params }) =>
+      operationResponse(jm.operations.get("disposal", params.triggerid), params.triggerid),
+  );
+}
+
+function savepointTarget(
+  jm: JobManagerApi,
+  jobConfig: JobManagerApi["config"],
+  requested: string | undefined,
+  property: string,
+): string {
+  const target = requested ?? defaultSavepointDirOf(jm.config) ?? defaultSavepointDirOf(jobConfig);
+  if (target) return target;
+  throw new RestError(400, [
+    `Config key [${
+      savepointDirKeyName(jm.version)
+    }] is not set. Property [${property}] must be provided.`,
+  ]);
+}
+
+function savepointFormat(body: Record<string, unknown>, bodyName: string): SavepointFormat {
+  const value = (optionalString(body, "formatType") ?? "CANONICAL").toUpperCase();
+  if (value !== "CANONICAL" && value !== "NATIVE") {
+    throw new RestError(400, [`Request did not match expected format ${bodyName}.`]);
+  }
+  return value;
+}
+
+function triggerIdOf(body: Record<string, unknown>): string | undefined {
+  const id = optionalString(body, "triggerId");
+  if (id !== undefined && !isFlinkId(id)) {
+    throw new RestError(400, [`Invalid triggerId: ${id}`]);
+  }
+  return id?.toLowerCase();
+}
+
+function savepointResult(outcome: SnapshotOutcome): Record<string, unknown> {
+  return outcome.ok
+    ? { location: outcome.record.externalPath }
+    : { "failure-cause": serializedThrowableJson(outcome.failure) };
+}
+
+function operationResponse(status: OperationStatus | undefined, triggerId: string): Response {
+  if (!status) {
+    throw new RestError(404, [
+      `org.apache.flink.runtime.rest.NotFoundException: Operation not found under key: ${triggerId}`,
+    ]);
+  }
+  if (status.status === "IN_PROGRESS") {
+    return jsonResponse({ status: { id: "IN_PROGRESS" }, operation: null });
+  }
+  return jsonResponse({ status: { id: "COMPLETED" }, operation: status.operation });
+}

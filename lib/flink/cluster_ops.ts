@@ -1,0 +1,90 @@
+import type { KubeClient } from "../kube/client.ts";
+import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
+import { type KubeObject, Resources, type ResourceType } from "../kube/resource.ts";
+import { sleep } from "../runtime/backoff.ts";
+import { deleteHaMetadata } from "./ha.ts";
+
+/**
+ * Creates an object, or replaces it when it exists (keeping its resourceVersion), so a retried
+ * deploy converges instead of failing on AlreadyExists.
+ */
+export async function createOrReplace<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+): Promise<T> {
+  const ns = obj.metadata.namespace;
+  try {
+    return await client.create<T>(type, ns, obj);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  const existing = await client.get<T>(type, ns, obj.metadata.name!);
+  if (!existing) return await client.create<T>(type, ns, obj);
+  return await client.replace<T>(type, ns, {
+    ...obj,
+    metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },
+  });
+}
+
+export interface DeleteClusterOptions {
+  namespace: string;
+  clusterId: string;
+  deleteHaData: boolean;
+  propagation: "Foreground" | "Background" | "Orphan";
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Deletes a Flink cluster's JobManager (and standalone TaskManager) Deployments, waits until they
+ * and their pods are gone, then optionally removes the HA ConfigMaps (which have no owner and
+ * would otherwise let a later cluster recover old state). Returns false on timeout.
+ */
+export async function deleteCluster(
+  client: KubeClient,
+  opts: DeleteClusterOptions,
+): Promise<boolean> {
+  const { namespace, clusterId } = opts;
+  const deployments = [clusterId, `${clusterId}-taskmanager`];
+  for (const name of deployments) {
+    await client.delete(Resources.deployments, namespace, name, {
+      propagationPolicy: opts.propagation,
+    });
+  }
+  const deadline = Date.now() + opts.timeoutMs;
+  let gone = false;
+  while (Date.now() < deadline && !opts.signal?.aborted) {
+    const remaining = await Promise.all(
+      deployments.map((name) => client.get(Resources.deployments, namespace, name)),
+    );
+    const pods = await client.list(Resources.pods, namespace, {
+      labelSelector: `app=${clusterId}`,
+    });
+    const jmOrTm = pods.items.filter((p) => {
+      const component = p.metadata.labels?.component;
+      return component === "jobmanager" || component === "taskmanager";
+    });
+    if (remaining.every((d) => !d) && jmOrTm.length === 0) {
+      gone = true;
+      break;
+    }
+    await sleep(200, opts.signal);
+  }
+  if (opts.deleteHaData) await deleteHaMetadata(client, namespace, clusterId);
+  return gone;
+}
+
+/** Ignores a 404 so cleanup steps stay idempotent. */
+export async function deleteIfExists(
+  client: KubeClient,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  try {
+    await client.delete(type, namespace, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}

@@ -1,0 +1,120 @@
+import { parseArgs } from "./cli/args.ts";
+import { ConfigError } from "./config/config_error.ts";
+import { loadOperatorConfig, type OperatorConfig } from "./config/operator_config.ts";
+import { KubeClient } from "./kube/client.ts";
+import { getLogger, setupLogging } from "./log.ts";
+import { checkApiServer, checkResourceAccess, StartupError } from "./preflight.ts";
+import { Manager } from "./runtime/manager.ts";
+import { registerControllers } from "./controllers.ts";
+import { VERSION } from "./version.ts";
+
+const OWN_FLAGS = new Set(["kubeconfig", "rest-access"]);
+
+/** `flinkop run`: returns the process exit code. */
+export async function runOperator(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  let config: OperatorConfig;
+  let kubeconfig: string | undefined;
+  let restAccess: string | undefined;
+  try {
+    config = loadOperatorConfig({ args: argv, env });
+    const rest = parseArgs(["run", ...config.unparsedArgs]);
+    for (const name of rest.flags.keys()) {
+      if (!OWN_FLAGS.has(name)) {
+        throw new ConfigError({ key: `--${name}`, message: "unknown flag (see --help)" });
+      }
+    }
+    if (rest.positionals.length) {
+      throw new ConfigError({ key: "", message: `unexpected argument "${rest.positionals[0]}"` });
+    }
+    kubeconfig = rest.flags.get("kubeconfig")?.at(-1);
+    restAccess = rest.flags.get("rest-access")?.at(-1);
+    if (config.leaderElection.enabled && !config.leaderElection.leaseName) {
+      throw new ConfigError({
+        key: "kubernetes.operator.leader-election.lease-name",
+        message: "required when kubernetes.operator.leader-election.enabled is true",
+      });
+    }
+  } catch (err) {
+    console.error(`flinkop: ${(err as Error).message}`);
+    return 1;
+  }
+
+  setupLogging({ format: config.logging.format, level: config.logging.level });
+  const log = getLogger("operator");
+  for (const warning of config.warnings) log.warn(warning);
+
+  let client: KubeClient;
+  try {
+    client = await KubeClient.connect({ kubeconfig });
+  } catch (err) {
+    console.error(`flinkop: ${(err as Error).message}`);
+    return 1;
+  }
+
+  const stop = new AbortController();
+  const onSignal = () => {
+    log.info("shutdown requested");
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    const serverVersion = await checkApiServer(client);
+    const namespaces = config.watchNamespaces === "all" ? undefined : [...config.watchNamespaces];
+    const manager = new Manager({
+      client,
+      namespaces,
+      concurrency: config.reconcileParallelism > 0 ? config.reconcileParallelism : 1000,
+      retry: {
+        initialMs: config.retry.initialMs,
+        factor: config.retry.multiplier,
+        maxMs: config.retry.maxMs ?? 10 * 60_000,
+      },
+      maxAttempts: config.retry.maxAttempts,
+      resyncMs: config.reconcileIntervalMs,
+      healthPort: config.health.enabled ? config.health.port : undefined,
+      terminationTimeoutMs: config.terminationTimeoutMs,
+      leaderElection: config.leaderElection.enabled
+        ? {
+          namespace: config.leaderElection.leaseNamespace ?? config.operatorNamespace ?? "default",
+          leaseName: config.leaderElection.leaseName!,
+          identity: config.leaderElection.identity ?? `flinkop-${crypto.randomUUID().slice(0, 8)}`,
+          leaseDurationMs: config.leaderElection.leaseDurationMs,
+          renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+          retryPeriodMs: config.leaderElection.retryPeriodMs,
+        }
+        : undefined,
+    });
+    const kinds = await registerControllers(manager, { client, config, restAccess });
+    await checkResourceAccess(client, kinds, namespaces);
+    log.info(
+      "flinkop {version} starting against {server} (Kubernetes {serverVersion}), watching {ns}",
+      {
+        version: VERSION,
+        server: client.server,
+        serverVersion,
+        ns: namespaces?.join(",") ?? "all namespaces",
+      },
+    );
+    const exit = await manager.run(stop.signal);
+    if (exit === "leadership-lost") {
+      log.error("leadership lost: exiting so a new instance starts from a clean state");
+      return 1;
+    }
+    log.info("stopped");
+    return 0;
+  } catch (err) {
+    if (err instanceof StartupError) {
+      console.error(`flinkop: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    Deno.removeSignalListener("SIGINT", onSignal);
+    client.close();
+  }
+}

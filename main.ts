@@ -1,0 +1,72 @@
+/**
+ * flinkop: a Kubernetes operator for Apache Flink, wire-compatible with the Apache Flink
+ * Kubernetes Operator on the job-lifecycle and snapshot surface.
+ */
+import { allCrds, renderCrdYaml, writeCrds } from "./lib/api/crds.ts";
+import { flag, parseArgs } from "./lib/cli/args.ts";
+import { runOperator } from "./lib/operator.ts";
+import { VERSION } from "./lib/version.ts";
+
+const HELP = `flinkop ${VERSION} — Kubernetes operator for Apache Flink
+
+Usage:
+  flinkop run [flags]       Run the operator (kubeconfig: --kubeconfig, KUBECONFIG,
+                            ~/.kube/config, or the in-cluster service account)
+  flinkop crds [--write DIR] Print the CRDs as YAML (or write one file per CRD into DIR)
+  flinkop version           Print the version
+  flinkop --help            This help
+
+Flags for run:
+  --kubeconfig PATH         kubeconfig file to use
+  --config-file PATH        operator configuration (config.yaml or flink-conf.yaml)
+  --config-dir DIR          directory holding config.yaml / flink-conf.yaml (a ConfigMap mount)
+  --set KEY=VALUE           set one configuration key (repeatable)
+  --watch-namespaces A,B    watch only these namespaces (default: all)
+  --watch-own-namespace     watch only the operator's namespace (sidecar use)
+  --label-selector SEL      reconcile only resources matching this label selector
+  --rest-access MODE        how to reach JobManagers: service-dns | pod-ip | api-proxy
+                            (default: picked automatically, see docs/rest-access.md)
+  --log-format FORMAT       json | text | auto (default auto: text on a terminal, else json)
+  --log-level LEVEL         debug | info | warning | error (default info)
+
+See README.md and docs/configuration.md for every configuration key.`;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    console.error(`flinkop: ${(err as Error).message}`);
+    return 2;
+  }
+  if (flag(args, "help") || args.command === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  switch (args.command) {
+    case "version":
+      console.log(VERSION);
+      return 0;
+    case "crds": {
+      const dir = flag(args, "write");
+      if (dir) {
+        for (const path of await writeCrds(dir)) console.error(`wrote ${path}`);
+      } else {
+        console.log(allCrds().map(renderCrdYaml).join("---\n"));
+      }
+      return 0;
+    }
+    case "run":
+      return await runOperator(argv.slice(1), Deno.env.toObject());
+    case undefined:
+      console.error(`flinkop: missing command\n\n${HELP}`);
+      return 2;
+    default:
+      console.error(`flinkop: unknown command "${args.command}" (try --help)`);
+      return 2;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

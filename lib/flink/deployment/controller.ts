@@ -150,7 +150,10 @@ async function runPass(p: Pass): Promise<Action> {
   }
   await save(p);
   try {
-    return await reconcile(p);
+    const action = await reconcile(p);
+    // FKO patches status at the end of every loop (observedGeneration, conditions); no-op if same.
+    await save(p);
+    return action;
   } catch (err) {
     if (err instanceof UpgradeFailure || err instanceof WaitingFor) {
       await recordError(p, err);

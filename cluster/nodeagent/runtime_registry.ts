@@ -1,0 +1,85 @@
+import type { ContainerRuntime, RunningContainer } from "./runtime.ts";
+
+/**
+ * The container runtimes the node agent can be started with (`--runtime`). Each is loaded only
+ * when selected, so the agent starts even while a runtime's module is missing or broken.
+ */
+export const RUNTIME_NAMES = ["sim", "real"] as const;
+export type RuntimeName = typeof RUNTIME_NAMES[number];
+
+export class RuntimeUnavailableError extends Error {}
+
+type SimModule = typeof import("../flink-sim/mod.ts");
+
+const factories: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
+  async sim() {
+    // Loaded at run time (typed by SimModule): a simulator that fails to load then costs its pods,
+    // not the whole agent and with it the Node.
+    const specifier = new URL("../flink-sim/mod.ts", import.meta.url).href;
+    let mod: SimModule;
+    try {
+      mod = await import(specifier) as SimModule;
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        `runtime "sim" could not be loaded from cluster/flink-sim/mod.ts: ${
+          err instanceof Error ? err.message : err
+        }`,
+      );
+    }
+    return mod.createSimRuntime();
+  },
+  real() {
+    return Promise.reject(
+      new RuntimeUnavailableError(
+        'runtime "real" (real Flink JVMs) is not available yet; start the node agent with --runtime sim',
+      ),
+    );
+  },
+};
+
+export function isRuntimeName(name: string): name is RuntimeName {
+  return (RUNTIME_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Stands in for a runtime that could not be loaded: it accepts no image, so pods report why in
+ * their waiting message instead of the whole agent (and with it the Node) failing to start.
+ */
+export class UnavailableRuntime implements ContainerRuntime {
+  constructor(readonly name: string, readonly reason: string) {}
+  accepts(): boolean {
+    return false;
+  }
+  start(): Promise<RunningContainer> {
+    return Promise.reject(new RuntimeUnavailableError(this.reason));
+  }
+}
+
+/**
+ * Loads the named runtimes in order (an image goes to the first that accepts it). One that fails
+ * to load is replaced by an UnavailableRuntime and reported through onUnavailable.
+ */
+export async function loadRuntimes(
+  names: RuntimeName[],
+  onUnavailable: (name: string, reason: string) => void = () => {},
+): Promise<ContainerRuntime[]> {
+  const runtimes: ContainerRuntime[] = [];
+  for (const name of names) {
+    try {
+      runtimes.push(await factories[name]());
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      onUnavailable(name, reason);
+      runtimes.push(new UnavailableRuntime(name, reason));
+    }
+  }
+  return runtimes;
+}
+
+/** "sim" or "sim, real (unavailable: …)": the runtime list quoted in ErrImagePull messages. */
+export function describeRuntimes(runtimes: ContainerRuntime[]): string {
+  if (runtimes.length === 0) return "none";
+  return runtimes
+    .map((r) => r instanceof UnavailableRuntime ? `${r.name} (unavailable: ${r.reason})` : r.name)
+    .join(", ");
+}

@@ -126,7 +126,7 @@ async function runPass(p: Pass): Promise<Action> {
     }),
     ...p.rc.problems.map((pr) => ({
       field: `spec.flinkConfiguration.${pr.key}`,
-      message: pr.message,
+      message: `spec.flinkConfiguration.${pr.key}: ${pr.message}`,
     })),
   ];
   if (issues.length) {

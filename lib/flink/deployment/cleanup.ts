@@ -39,36 +39,48 @@ export async function cleanup(p: Pass): Promise<Action> {
   }
 
   const rec = lastReconciled(p.status);
+  const savepointOnDeletion = p.rc.get(OPTIONS.jobSavepointOnDeletion);
   try {
     await observe(p).catch((err) =>
       log.info("observe during cleanup: {error}", { error: String(err) })
     );
-    const running = rec?.spec.job?.state === "running" && !isTerminal(p.status.jobStatus.state) &&
-      p.status.jobManagerDeploymentStatus === "READY";
-    if (running && !overdue) {
-      const mode = p.rc.get(OPTIONS.jobSavepointOnDeletion) ? "SAVEPOINT" : "STATELESS";
-      const path = await suspendJob(p, mode);
-      if (path) {
+    const jobMayRun = rec?.spec.job?.state === "running" && !isTerminal(p.status.jobStatus.state) &&
+      p.status.jobManagerDeploymentStatus !== "MISSING";
+    if (jobMayRun && !overdue) {
+      if (savepointOnDeletion) {
+        // The savepoint needs a reachable JobManager: wait for it, bounded by the cleanup timeout.
+        if (p.status.jobManagerDeploymentStatus !== "READY") {
+          return Action.requeue(p.env.config.progressCheckIntervalMs);
+        }
+        const path = await suspendJob(p, "SAVEPOINT");
         await event(p, {
           type: "Normal",
           reason: "Cleanup",
           message: `Savepoint taken on deletion: ${path}`,
         });
+      } else {
+        await suspendJob(p, "STATELESS");
       }
+    } else if (jobMayRun && savepointOnDeletion) {
+      await giveUp(p, "the savepoint requested by job.savepoint-on-deletion could not be taken");
     }
     await removeCluster(p, { deleteHaData: true });
     return Action.done();
   } catch (err) {
     if (!overdue) throw err;
-    await event(p, {
-      type: "Warning",
-      reason: "CleanupFailed",
-      message: `Cleanup did not finish within ${p.env.config.cleanupTimeoutMs} ms (${
-        (err as Error).message
-      }); removing the finalizer so the resource does not stay in Terminating`,
-    });
+    await giveUp(p, (err as Error).message);
+    await removeCluster(p, { deleteHaData: true }).catch(() => {});
     return Action.done();
   }
+}
+
+async function giveUp(p: Pass, why: string): Promise<void> {
+  await event(p, {
+    type: "Warning",
+    reason: "CleanupFailed",
+    message: `Cleanup did not finish within ${p.env.config.cleanupTimeoutMs} ms (${why}); ` +
+      "deleting the cluster and removing the finalizer so the resource does not stay in Terminating",
+  });
 }
 
 /** Why a session cluster must not be deleted yet, or undefined. */

@@ -1,36 +1,28 @@
 /**
- * `deno task demo`: brings up the local cluster, deploys a Flink JobManager and shows it coming
- * up, until its REST API answers; then keeps watching until Ctrl-C (the cluster stays up).
- *
- * The workload is pluggable (cluster/demo_workload.ts): once the operator's FlinkDeployment
- * controller exists, swap plainJobManagerWorkload for one that applies a FlinkDeployment and
- * starts the operator, and keep this progress view.
+ * `deno task demo`, the README's main command: brings up the local cluster, installs the CRDs,
+ * starts the operator against it, applies examples/basic-application.yaml and shows the
+ * FlinkDeployment's status changing until the job runs; then keeps going until Ctrl-C (the
+ * operator stops; the cluster and the resource stay for kubectl).
  */
+import { parse } from "yaml";
 import { KubeClient } from "../lib/kube/client.ts";
 import { type KubeObject, Resources } from "../lib/kube/resource.ts";
+import { FlinkDeployments } from "../lib/flink/resources.ts";
 import { ensureControlPlane } from "./controlplane.ts";
 import { installCrds } from "./crd_install.ts";
-import { type DemoWorkload, plainJobManagerWorkload } from "./demo_workload.ts";
 import { repoRoot } from "./paths.ts";
 
 const NAMESPACE = "flink-demo";
+const EXAMPLE = `${repoRoot}/examples/basic-application.yaml`;
+const FIELD_MANAGER = "flinkop-demo";
 
-interface PodView extends KubeObject {
+interface FdView extends KubeObject {
   status?: {
-    phase?: string;
-    podIP?: string;
-    containerStatuses?: {
-      restartCount?: number;
-      state?: { waiting?: { reason?: string }; terminated?: { reason?: string } };
-    }[];
+    lifecycleState?: string;
+    jobManagerDeploymentStatus?: string;
+    jobStatus?: { state?: string; jobId?: string };
+    error?: string;
   };
-}
-
-interface FlinkOverview {
-  "flink-version"?: string;
-  taskmanagers?: number;
-  "slots-total"?: number;
-  "jobs-running"?: number;
 }
 
 async function main(): Promise<number> {
@@ -38,144 +30,135 @@ async function main(): Promise<number> {
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
   const cluster = await ensureControlPlane();
   say(`cluster ready at ${cluster.server} (${elapsed()})`);
-  if (cluster.nodeAgent === "absent") {
-    say("no node agent yet (cluster/nodeagent/main.ts is missing): pods will stay Pending");
-  }
-
   const client = await KubeClient.connect({ kubeconfig: cluster.adminKubeconfig });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  let operator: Deno.ChildProcess | undefined;
   try {
     const crds = await installCrds(client, `${repoRoot}/crds`);
-    if (crds.length > 0) say(`installed CRDs: ${crds.join(", ")}`);
-    await ensureNamespace(client, NAMESPACE);
-    const workload = plainJobManagerWorkload(NAMESPACE);
-    await workload.apply(client);
-    say(`namespace ${NAMESPACE}: ${workload.description}`);
-    await watchJobManager(client, workload, stop.signal, elapsed, () => {
-      console.log(
-        [
-          "",
-          "The JobManager answers. Point kubectl at the cluster with:",
-          `  export KUBECONFIG=${cluster.adminKubeconfig}`,
-          `  kubectl -n ${NAMESPACE} get deploy,pods -o wide`,
-          "",
-          "Watching for changes; Ctrl-C stops the demo (the cluster keeps running;",
-          "`deno task cluster down` stops it).",
-        ].join("\n"),
-      );
+    say(`installed CRDs: ${crds.join(", ")}`);
+    await apply(client, Resources.namespaces, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: NAMESPACE },
     });
+    await apply(client, Resources.serviceAccounts, {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "flink", namespace: NAMESPACE },
+    });
+    operator = startOperator(cluster.adminKubeconfig);
+    say(`operator started (pid ${operator.pid}); its log: ${operatorLog}`);
+    const example = parse(await Deno.readTextFile(EXAMPLE)) as KubeObject;
+    example.metadata.namespace = NAMESPACE;
+    await apply(client, FlinkDeployments, example);
+    const name = example.metadata.name!;
+    say(`applied ${EXAMPLE.replace(`${repoRoot}/`, "")} as ${NAMESPACE}/${name}`);
+    await watchDeployment(client, name, stop.signal, elapsed, () => {
+      console.log([
+        "",
+        "The job is running. Point kubectl at the cluster with:",
+        `  export KUBECONFIG=${cluster.adminKubeconfig}`,
+        `  kubectl -n ${NAMESPACE} get flinkdep,deploy,pods`,
+        `  kubectl -n ${NAMESPACE} patch flinkdep ${name} --type merge -p '{"spec":{"job":{"state":"suspended"}}}'`,
+        "",
+        "Watching for changes; Ctrl-C stops the demo and the operator (the cluster keeps",
+        "running; `deno task cluster down` stops it).",
+      ].join("\n"));
+    }, () => operator!.status);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    if (operator) {
+      try {
+        operator.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+      await operator.status;
+    }
     client.close();
   }
   say("stopped; the cluster keeps running (`deno task cluster down` stops it)");
   return 0;
 }
 
-/**
- * Prints one line whenever what a user would care about changes: the JobManager pod, its phase
- * and IP, and the answer of its REST `/overview`. Runs until `signal` aborts.
- */
-async function watchJobManager(
+const operatorLog = `${Deno.env.get("TMPDIR") ?? "/tmp"}/flinkop-demo-operator.log`;
+
+function startOperator(kubeconfig: string): Deno.ChildProcess {
+  const log = Deno.openSync(operatorLog, { write: true, create: true, truncate: true });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${repoRoot}/main.ts`,
+      "run",
+      "--kubeconfig",
+      kubeconfig,
+      "--watch-namespaces",
+      NAMESPACE,
+      "--log-format",
+      "text",
+      "--set",
+      "kubernetes.operator.observer.progress-check.interval=1 s",
+      "--set",
+      "kubernetes.operator.observer.rest-ready.delay=1 s",
+      "--set",
+      "kubernetes.operator.health.probe.enabled=false",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  child.stdout.pipeTo(log.writable).catch(() => {});
+  return child;
+}
+
+/** Prints one line whenever the resource's status changes, until the signal aborts. */
+async function watchDeployment(
   client: KubeClient,
-  workload: DemoWorkload,
+  name: string,
   signal: AbortSignal,
   elapsed: () => string,
-  onFirstAnswer: () => void,
+  onRunning: () => void,
+  operatorExited: () => Promise<Deno.CommandStatus>,
 ): Promise<void> {
+  let exited = false;
+  operatorExited().then(() => exited = true);
   let lastLine = "";
-  let answered = false;
+  let running = false;
   console.log(
-    `${"time".padStart(7)}  ${"pod".padEnd(44)} ${"phase".padEnd(22)} ${"ip".padEnd(12)} rest`,
+    `${"time".padStart(7)}  ${"lifecycle".padEnd(10)} ${"jobmanager".padEnd(19)} ${
+      "job".padEnd(12)
+    } job id`,
   );
   while (!signal.aborted) {
-    let line: string;
-    let ok = false;
-    try {
-      const pods = await client.list<PodView>(Resources.pods, workload.namespace, {
-        labelSelector: workload.jobManagerSelector,
-      });
-      const pod = newestLivePod(pods.items);
-      if (!pod) {
-        line = `${"(no JobManager pod yet)".padEnd(44)}`;
-      } else {
-        const ip = pod.status?.podIP;
-        const rest = ip ? await restOverview(ip, workload.restPort) : { text: "-", ok: false };
-        ok = rest.ok;
-        line = `${(pod.metadata.name ?? "").padEnd(44)} ${describePhase(pod).padEnd(22)} ` +
-          `${(ip ?? "-").padEnd(12)} ${rest.text}`;
-      }
-    } catch (err) {
-      line = `cannot list pods: ${err instanceof Error ? err.message : err}`;
-    }
+    if (exited) throw new Error(`the operator exited; see ${operatorLog}`);
+    const fd = await client.get<FdView>(FlinkDeployments, NAMESPACE, name);
+    const st = fd?.status;
+    const line = `${(st?.lifecycleState ?? "-").padEnd(10)} ${
+      (st?.jobManagerDeploymentStatus ?? "-").padEnd(19)
+    } ${(st?.jobStatus?.state ?? "-").padEnd(12)} ${st?.jobStatus?.jobId ?? "-"}${
+      st?.error ? `  error: ${st.error.slice(0, 120)}` : ""
+    }`;
     if (line !== lastLine) {
-      console.log(`${elapsed().padStart(7)}  ${line}`.trimEnd());
+      console.log(`${elapsed().padStart(7)}  ${line}`);
       lastLine = line;
     }
-    if (ok && !answered) {
-      answered = true;
-      onFirstAnswer();
+    if (!running && st?.jobStatus?.state === "RUNNING" && st.lifecycleState === "STABLE") {
+      running = true;
+      onRunning();
     }
-    await sleep(answered ? 2000 : 1000, signal);
+    await sleep(running ? 2000 : 300, signal);
   }
 }
 
-function newestLivePod(pods: PodView[]): PodView | undefined {
-  return pods
-    .filter((p) => !p.metadata.deletionTimestamp)
-    .sort((a, b) =>
-      (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "")
-    )[0];
-}
-
-function describePhase(pod: PodView): string {
-  const phase = pod.status?.phase ?? "Unknown";
-  const container = pod.status?.containerStatuses?.[0];
-  const reason = container?.state?.waiting?.reason ?? container?.state?.terminated?.reason;
-  const restarts = container?.restartCount ? ` x${container.restartCount}` : "";
-  return `${phase}${reason ? ` (${reason})` : ""}${restarts}`;
-}
-
-async function restOverview(ip: string, port: number): Promise<{ text: string; ok: boolean }> {
-  try {
-    const res = await fetch(`http://${ip}:${port}/overview`, { signal: AbortSignal.timeout(1500) });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return { text: `HTTP ${res.status}`, ok: false };
-    }
-    const o = await res.json() as FlinkOverview;
-    return {
-      text: `200 Flink ${o["flink-version"] ?? "?"}, ${o.taskmanagers ?? 0} TMs, ` +
-        `${o["slots-total"] ?? 0} slots, ${o["jobs-running"] ?? 0} jobs running`,
-      ok: true,
-    };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (/refused/i.test(message)) return { text: "connection refused", ok: false };
-    if (err instanceof DOMException && err.name === "TimeoutError") {
-      return { text: "no answer within 1.5s", ok: false };
-    }
-    return { text: message.slice(0, 60), ok: false };
-  }
-}
-
-async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
-  await client.patch(
-    Resources.namespaces,
-    undefined,
-    name,
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name },
-    },
-    "apply",
-    { fieldManager: "flinkop-demo", force: true },
-  );
+async function apply(client: KubeClient, type: typeof Resources.namespaces, obj: KubeObject) {
+  await client.patch(type, obj.metadata.namespace, obj.metadata.name!, obj, "apply", {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+  });
 }
 
 function say(message: string): void {

@@ -68,5 +68,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (err) {
+    // E.g. a permission the compiled binary does not hold: one line, not a stack trace.
+    console.error(`flinkop: ${err instanceof Error ? err.message : err}`);
+    Deno.exit(1);
+  }
 }

@@ -1,3 +1,4 @@
+import { type FlinkJobState, GLOBALLY_TERMINAL_FLINK_JOB_STATES } from "../../lib/api/enums.ts";
 import {
   CheckpointCoordinator,
   type SavepointFormat,
@@ -21,35 +22,8 @@ import { readSnapshot, SnapshotReadError } from "./snapshot_files.ts";
 import type { SimTimings } from "./timings.ts";
 import type { ProcessTimers } from "./timers.ts";
 
-export type JobState =
-  | "INITIALIZING"
-  | "CREATED"
-  | "RUNNING"
-  | "FAILING"
-  | "FAILED"
-  | "CANCELLING"
-  | "CANCELED"
-  | "FINISHED"
-  | "RESTARTING"
-  | "SUSPENDED"
-  | "RECONCILING";
-
-export const JOB_STATES: readonly JobState[] = [
-  "INITIALIZING",
-  "CREATED",
-  "RUNNING",
-  "FAILING",
-  "FAILED",
-  "CANCELLING",
-  "CANCELED",
-  "FINISHED",
-  "RESTARTING",
-  "SUSPENDED",
-  "RECONCILING",
-];
-
-export function isGloballyTerminal(state: JobState): boolean {
-  return state === "FINISHED" || state === "CANCELED" || state === "FAILED";
+export function isGloballyTerminal(state: FlinkJobState): boolean {
+  return GLOBALLY_TERMINAL_FLINK_JOB_STATES.includes(state);
 }
 
 /** What a job needs from the JobManager process that runs it. */
@@ -72,7 +46,7 @@ export interface ExceptionRecord {
 
 /** A cancel request the job cannot honour; REST turns it into 409 like Flink. */
 export class JobTerminatedError extends Error {
-  constructor(readonly jobId: string, readonly state: JobState) {
+  constructor(readonly jobId: string, readonly state: FlinkJobState) {
     super(`Job ${jobId} has already reached another terminal state (${state}).`);
     this.name = "JobTerminatedError";
   }
@@ -91,13 +65,13 @@ export class SimJob {
   readonly config: FlinkConfig;
   readonly checkpoints: CheckpointCoordinator;
   readonly startTime = Date.now();
-  readonly timestamps: Partial<Record<JobState, number>> = {};
+  readonly timestamps: Partial<Record<FlinkJobState, number>> = {};
   readonly exceptions: ExceptionRecord[] = [];
   endTime: number | undefined;
   failure: ExceptionRecord | undefined;
   numRestarts = 0;
 
-  #state: JobState = "INITIALIZING";
+  #state: FlinkJobState = "INITIALIZING";
   #epoch = 0;
   #parallelism: number;
   #initialCounter = 0;
@@ -145,7 +119,7 @@ export class SimJob {
     });
   }
 
-  get state(): JobState {
+  get state(): FlinkJobState {
     return this.#state;
   }
 
@@ -193,7 +167,7 @@ export class SimJob {
   }
 
   /** A job that already reached a final state before this JobManager (job result store). */
-  markTerminatedEarlier(state: JobState, endTime: number): void {
+  markTerminatedEarlier(state: FlinkJobState, endTime: number): void {
     this.#epoch++;
     this.#state = state;
     this.timestamps[state] = endTime;
@@ -406,7 +380,7 @@ export class SimJob {
     if (this.exceptions.length > 16) this.exceptions.length = 16;
   }
 
-  #switch(to: JobState): void {
+  #switch(to: FlinkJobState): void {
     const from = this.#state;
     if (from === to) return;
     const now = Date.now();

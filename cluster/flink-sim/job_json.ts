@@ -1,6 +1,7 @@
+import { FLINK_JOB_STATES, type FlinkJobState } from "../../lib/api/enums.ts";
 import { derivedId } from "./ids.ts";
 import { serializedThrowableJson, stackTraceOf } from "./failure.ts";
-import { isGloballyTerminal, JOB_STATES, type JobState, type SimJob } from "./job.ts";
+import { isGloballyTerminal, type SimJob } from "./job.ts";
 import { restartPolicyOf } from "./flink_options.ts";
 import { type FlinkVersion, isAtLeast } from "./version.ts";
 
@@ -27,7 +28,7 @@ function taskCounts(job: SimJob): TaskCounts {
     reconciling: 0,
     initializing: 0,
   };
-  const bucket: Partial<Record<JobState, string>> = {
+  const bucket: Partial<Record<FlinkJobState, string>> = {
     INITIALIZING: "created",
     CREATED: "created",
     RUNNING: "running",
@@ -78,7 +79,7 @@ export function jobOverviewJson(job: SimJob, version: FlinkVersion, now: number)
 export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) {
   const counts = taskCounts(job);
   const vertexId = vertexIdOf(job);
-  const timestamps = Object.fromEntries(JOB_STATES.map((s) => [s, job.timestamps[s] ?? 0]));
+  const timestamps = Object.fromEntries(FLINK_JOB_STATES.map((s) => [s, job.timestamps[s] ?? 0]));
   const records = job.counter(now);
   const vertexState = Object.entries(counts).find(([, n]) => n > 0)?.[0].toUpperCase() ??
     "CREATED";
@@ -137,7 +138,7 @@ export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) 
   };
 }
 
-const APPLICATION_STATUS: Partial<Record<JobState, string>> = {
+const APPLICATION_STATUS: Partial<Record<FlinkJobState, string>> = {
   FINISHED: "SUCCEEDED",
   FAILED: "FAILED",
   CANCELED: "CANCELED",

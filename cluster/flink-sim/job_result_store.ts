@@ -1,20 +1,20 @@
+import type { FlinkJobState } from "../../lib/api/enums.ts";
 import { childPath, type ContainerFs } from "./container_fs.ts";
-import type { JobState } from "./job.ts";
 
-const STATUS_OF_STATE: Partial<Record<JobState, string>> = {
+const STATUS_OF_STATE: Partial<Record<FlinkJobState, string>> = {
   FINISHED: "SUCCEEDED",
   FAILED: "FAILED",
   CANCELED: "CANCELED",
 };
 
-const STATE_OF_STATUS: Record<string, JobState> = {
+const STATE_OF_STATUS: Record<string, FlinkJobState> = {
   SUCCEEDED: "FINISHED",
   FAILED: "FAILED",
   CANCELED: "CANCELED",
 };
 
 export interface JobResultEntry {
-  state: JobState;
+  state: FlinkJobState;
   endTime: number;
 }
 
@@ -54,7 +54,7 @@ export class FileJobResultStore {
     return undefined;
   }
 
-  async createDirty(jobId: string, state: JobState, netRuntime: number): Promise<void> {
+  async createDirty(jobId: string, state: FlinkJobState, netRuntime: number): Promise<void> {
     const body = {
       result: {
         "id": jobId,

@@ -1,8 +1,8 @@
+import { backoffDelay } from "../../lib/runtime/backoff.ts";
+
 /** Delay before retry number `attempt` (0-based): base, 2×base, 4×base, … capped at max. */
 export function exponentialDelay(attempt: number, baseMs: number, maxMs: number): number {
-  if (attempt <= 0) return Math.min(baseMs, maxMs);
-  // 2^attempt overflows to Infinity for large attempts; Math.min still caps it.
-  return Math.min(baseMs * 2 ** attempt, maxMs);
+  return backoffDelay({ initialMs: baseMs, factor: 2, maxMs }, attempt + 1);
 }
 
 /** Spreads retries of many clients (±20 %) so reconnects after an API server restart don't align. */

@@ -1,3 +1,4 @@
+import { quantityValue } from "../../lib/kube/quantity.ts";
 import { NODE_CAPACITY } from "./node_object.ts";
 import type { Container, Pod } from "./pod_types.ts";
 
@@ -60,28 +61,13 @@ export function resourceFieldValue(
   return String(Math.ceil(value / unit));
 }
 
-const SUFFIXES: Record<string, number> = {
-  "": 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** Parses a Kubernetes resource quantity ("500m", "2Gi", "1e3") to a plain number. */
+/**
+ * Parses a Kubernetes resource quantity ("500m", "2Gi", "1e3") to a plain number; NaN when it is
+ * none. The sub-milli suffixes n and u are not read.
+ */
 export function parseQuantity(text: string): number {
-  const match = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(text.trim());
-  if (!match || !(match[2] in SUFFIXES)) return NaN;
-  return Number(match[1]) * SUFFIXES[match[2]];
+  if (/[nu]$/.test(text.trim())) return NaN;
+  return quantityValue(text) ?? NaN;
 }
 
 /** The `key="value"` lines kubelet writes for metadata.labels/annotations, sorted by key. */

@@ -1,9 +1,9 @@
 import type { KubeClient, WatchEvent } from "../../lib/kube/client.ts";
 import { isGone } from "../../lib/kube/errors.ts";
 import type { KubeObject, ResourceType } from "../../lib/kube/resource.ts";
+import { sleep } from "../../lib/runtime/backoff.ts";
 import { exponentialDelay, withJitter } from "./backoff.ts";
 import { describeError, type Logger } from "./log.ts";
-import { sleep } from "./sleep.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 

@@ -1,10 +1,10 @@
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../../lib/kube/errors.ts";
 import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
+import { sleep } from "../../lib/runtime/backoff.ts";
 import { exponentialDelay, withJitter } from "./backoff.ts";
 import { describeError, type Logger } from "./log.ts";
 import { newNode, type NodeCondition, type NodeObject, nodeStatus } from "./node_object.ts";
-import { sleep } from "./sleep.ts";
 
 export interface NodeRegistrationOptions {
   /** Node status (Ready heartbeat) period; kubelet posts every 10 s, the brief asks ~20 s. */

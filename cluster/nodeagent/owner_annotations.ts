@@ -1,9 +1,9 @@
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { KubeObject, OwnerReference, ResourceType } from "../../lib/kube/resource.ts";
+import { sleep } from "../../lib/runtime/backoff.ts";
 import { exponentialDelay } from "./backoff.ts";
 import { Informer } from "./informer.ts";
 import { describeError, type Logger } from "./log.ts";
-import { sleep } from "./sleep.ts";
 
 interface OwnerMeta extends KubeObject {
   metadata: {

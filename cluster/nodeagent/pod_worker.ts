@@ -1,6 +1,7 @@
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { isConflict, isNotFound } from "../../lib/kube/errors.ts";
 import { Resources } from "../../lib/kube/resource.ts";
+import { sleep } from "../../lib/runtime/backoff.ts";
 import { type CrashBackoffOptions, exponentialDelay } from "./backoff.ts";
 import { type ConfigSource, memoizedConfigSource } from "./config_source.ts";
 import { ContainerLog } from "./container_log.ts";
@@ -14,7 +15,6 @@ import type { Container, ContainerStatus, Pod, PodStatus, TerminatedState } from
 import type { ContainerRuntime, ContainerSpec } from "./runtime.ts";
 import { describeRuntimes } from "./runtime_registry.ts";
 import type { SharedTicker } from "./shared_ticker.ts";
-import { sleep } from "./sleep.ts";
 import type { StateLayout } from "./state_layout.ts";
 import type { StatusSubject } from "./status_writer.ts";
 import { containerMounts, materializeVolume, VolumeError } from "./volumes.ts";

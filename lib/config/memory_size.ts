@@ -1,3 +1,4 @@
+import { quantityValue } from "../kube/quantity.ts";
 import { InvalidValueError } from "./config_error.ts";
 
 /**
@@ -17,33 +18,13 @@ const FLINK_UNITS: ReadonlyMap<string, number> = new Map(
   ] as const).flatMap(([bytes, labels]) => labels.map((label) => [label, bytes] as const)),
 );
 
-const QUANTITY_SUFFIXES: ReadonlyMap<string, number> = new Map([
-  ["Ki", KIB],
-  ["Mi", KIB ** 2],
-  ["Gi", KIB ** 3],
-  ["Ti", KIB ** 4],
-  ["Pi", KIB ** 5],
-  ["Ei", KIB ** 6],
-  ["n", 1e-9],
-  ["u", 1e-6],
-  ["m", 1e-3],
-  ["", 1],
-  ["k", 1e3],
-  ["M", 1e6],
-  ["G", 1e9],
-  ["T", 1e12],
-  ["P", 1e15],
-  ["E", 1e18],
-]);
-
 const FLINK_FORM = /^(\d+)\s*(\S*)$/;
-const QUANTITY_FORM = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|([a-zA-Z]{0,2}))$/;
 const EXAMPLES = "examples: 1024m, 2g, 1Gi, 512Mi";
 
 /** Parses a memory size to bytes (Flink `MemorySize` first, Kubernetes quantity as fallback). */
 export function parseMemorySize(text: string): number {
   const trimmed = text.trim();
-  return parseFlinkMemorySize(trimmed) ?? parseQuantity(trimmed) ?? fail(text);
+  return parseFlinkMemorySize(trimmed) ?? parseQuantityBytes(trimmed) ?? fail(text);
 }
 
 function parseFlinkMemorySize(text: string): number | undefined {
@@ -53,15 +34,9 @@ function parseFlinkMemorySize(text: string): number | undefined {
   return factor === undefined ? undefined : safe(text, Number(match[1]) * factor);
 }
 
-function parseQuantity(text: string): number | undefined {
-  const match = QUANTITY_FORM.exec(text);
-  if (!match) return undefined;
-  const [, number, exponent, suffix] = match;
-  const factor = exponent !== undefined
-    ? 10 ** Number(exponent.slice(1))
-    : QUANTITY_SUFFIXES.get(suffix);
-  if (factor === undefined) return undefined;
-  const bytes = Number(number) * factor;
+function parseQuantityBytes(text: string): number | undefined {
+  const bytes = quantityValue(text);
+  if (bytes === undefined) return undefined;
   if (bytes < 0) throw new InvalidValueError(`"${text}" is negative, a memory size must not be`);
   // FKO converts the quantity with BigDecimal.longValue(), i.e. it drops fractional bytes.
   return safe(text, Math.trunc(bytes));

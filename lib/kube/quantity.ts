@@ -1,9 +1,8 @@
-import { InvalidValueError } from "../../config/config_error.ts";
+import { InvalidValueError } from "../config/config_error.ts";
 
 /**
  * Kubernetes resource quantities (`500m`, `2`, `1.5Gi`, `1e9`) as plain numbers: cores for cpu,
- * bytes for memory. `spec.jobManager.resources` holds Kubernetes quantities, so unlike
- * `resource.memory` a `1G` there means 10^9 bytes, not a Flink GiB.
+ * bytes for memory. Unlike Flink's `MemorySize`, a `1G` here means 10^9 bytes, not a GiB.
  */
 
 const SUFFIXES: ReadonlyMap<string, number> = new Map([
@@ -27,18 +26,22 @@ const SUFFIXES: ReadonlyMap<string, number> = new Map([
 
 const FORM = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+)|([a-zA-Z]{0,2}))$/;
 
+/** The quantity's value (sign kept, not rounded), or undefined when `text` is not a quantity. */
+export function quantityValue(text: string): number | undefined {
+  const match = FORM.exec(text.trim());
+  if (match === null) return undefined;
+  const factor = match[2] !== undefined ? 10 ** Number(match[2]) : SUFFIXES.get(match[3]);
+  return factor === undefined ? undefined : Number(match[1]) * factor;
+}
+
+/** Like `quantityValue`, but numbers pass through and text that is no quantity throws. */
 export function parseQuantity(value: string | number): number {
   if (typeof value === "number") return value;
-  const match = FORM.exec(value.trim());
-  const factor = match === null
-    ? undefined
-    : match[2] !== undefined
-    ? 10 ** Number(match[2])
-    : SUFFIXES.get(match[3]);
-  if (match === null || factor === undefined) {
+  const amount = quantityValue(value);
+  if (amount === undefined) {
     throw new InvalidValueError(`"${value}" is not a Kubernetes quantity (examples: 500m, 2, 1Gi)`);
   }
-  return Number(match[1]) * factor;
+  return amount;
 }
 
 /** The quantity as the API server accepts it: numbers become their decimal text. */

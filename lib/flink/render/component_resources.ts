@@ -1,7 +1,7 @@
 import type { JobManagerSpec, TaskManagerSpec } from "../../api/mod.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
-import { parseQuantity, quantityText } from "./quantity.ts";
+import { parseQuantity, quantityText } from "../../kube/quantity.ts";
 
 /**
  * The compute resources one role (JobManager or TaskManager) asks for, read from its spec as
@@ -61,6 +61,7 @@ function fromShorthand(
   };
 }
 
+/** Kubernetes quantities: unlike in `resource.memory`, a `1G` here is 10^9 bytes, not a GiB. */
 function fromRequirements(
   requirements: NonNullable<ComponentSpec["resources"]>,
   path: string,

@@ -19,6 +19,7 @@ import { parseDuration } from "../../config/duration.ts";
 import { flattenFlinkConfiguration } from "../../config/flatten.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
 import { type ConfigOption, getOption, OPTIONS } from "../../config/options.ts";
+import { quantityValue } from "../../kube/quantity.ts";
 import { isHaEnabled } from "../ha.ts";
 import {
   CHECKPOINT_DIR_KEYS,
@@ -90,9 +91,6 @@ const AUTOSCALER_NON_NEGATIVE_NUMBERS = [
   "job.autoscaler.target.utilization",
   "job.autoscaler.target.utilization.boundary",
 ] as const;
-
-const QUANTITY =
-  /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
 
 /** Checks `deployment` against every FlinkDeployment rule; an empty list means valid. */
 export function validateFlinkDeployment(
@@ -665,30 +663,5 @@ function isQuantity(value: string | number): boolean {
 /** Magnitude of a Kubernetes quantity (sign kept); units only matter for comparing like names. */
 function quantityAmount(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  const text = value.trim();
-  if (!QUANTITY.test(text)) return undefined;
-  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$/.exec(text);
-  if (match === null) return undefined;
-  const [, number, suffix] = match;
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : QUANTITY_FACTORS[suffix];
-  return factor === undefined ? undefined : Number(number) * factor;
+  return quantityValue(value);
 }
-
-const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
-  "": 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};

@@ -52,13 +52,22 @@ export function isRunning(record: ProcessRecord | undefined): boolean {
   if (!record) return false;
   try {
     const cmdline = Deno.readTextFileSync(`/proc/${record.pid}/cmdline`);
-    if (!cmdline.split("\0").some((arg) => arg.includes(record.commandMatch))) return false;
+    // Between fork and exec the child still shows our own command line: it is starting, alive.
+    const starting = cmdline === ownCmdline();
+    if (!starting && !cmdline.split("\0").some((arg) => arg.includes(record.commandMatch))) {
+      return false;
+    }
     const stat = Deno.readTextFileSync(`/proc/${record.pid}/stat`);
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return false;
   }
+}
+
+let selfCmdline: string | undefined;
+function ownCmdline(): string {
+  return selfCmdline ??= Deno.readTextFileSync("/proc/self/cmdline");
 }
 
 /**

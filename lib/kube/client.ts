@@ -1,5 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, ConnectionError, isNotFound } from "./errors.ts";
+import { type Connection, resolveConnection } from "./kubeconfig.ts";
 import {
   collectionPath,
   type KubeObject,
@@ -9,82 +10,84 @@ import {
 } from "./resource.ts";
 
 /**
- * A small typed facade over the Kubernetes REST API.
- *
- * client-node's KubeConfig resolves kubeconfig files, in-cluster service accounts and auth plugins
- * (token, exec, OIDC); requests themselves go through Deno's native fetch with an HttpClient
- * carrying the cluster CA and client certificate. That keeps streaming watches, timeouts and
- * cancellation under our control instead of relying on undici's node-compat layer under Deno.
+ * A small typed facade over the Kubernetes REST API. Requests go through Deno's native fetch with
+ * an HttpClient carrying the cluster CA and client certificate, which keeps streaming watches,
+ * timeouts and cancellation under our control. Kubeconfigs are resolved by kubeconfig.ts, and by
+ * @kubernetes/client-node when they need an auth plugin (exec, OIDC, cloud providers).
  */
 export class KubeClient {
-  #authHeader: string | undefined;
-  #authFetchedAt = 0;
-
   private constructor(
     readonly server: string,
     private readonly http: Deno.HttpClient | undefined,
-    private readonly kubeConfig: KubeConfig,
+    private readonly authorization: () => Promise<string | undefined>,
     private readonly staticHeaders: Record<string, string>,
   ) {}
 
-  /** Builds a client from a loaded KubeConfig (its current context). */
+  static fromConnection(conn: Connection): KubeClient {
+    let http: Deno.HttpClient | undefined;
+    if (conn.server.startsWith("https:")) {
+      if (conn.skipTlsVerify && !conn.ca) {
+        throw new Error(
+          `kubeconfig ${conn.describe} sets insecure-skip-tls-verify without a CA; give the ` +
+            "cluster's certificate-authority instead (Deno's fetch always verifies TLS)",
+        );
+      }
+      const base: Deno.CreateHttpClientOptions = {
+        caCerts: conn.ca ? [conn.ca] : undefined,
+        http2: false,
+      };
+      http = conn.cert && conn.key
+        ? Deno.createHttpClient({ ...base, cert: conn.cert, key: conn.key })
+        : Deno.createHttpClient(base);
+    }
+    const authorization = conn.authorization ?? (() => Promise.resolve(undefined));
+    return new KubeClient(conn.server, http, authorization, conn.headers);
+  }
+
+  /** Builds a client from a client-node KubeConfig (its current context), e.g. with auth plugins. */
   static async fromKubeConfig(kc: KubeConfig): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("kubeconfig has no current cluster (set current-context)");
-    const opts: {
-      ca?: unknown;
-      cert?: unknown;
-      key?: unknown;
-      headers?: Record<string, string>;
-      auth?: string;
-    } = {};
+    type Opts = { ca?: unknown; cert?: unknown; key?: unknown; headers?: Record<string, string> };
+    const opts: Opts = {};
     await kc.applyToHTTPSOptions(opts as never);
     const pem = (v: unknown) => (v == null ? undefined : String(v));
-    const ca = pem(opts.ca);
-    const cert = pem(opts.cert);
-    const key = pem(opts.key);
-    const server = cluster.server.replace(/\/+$/, "");
-    let http: Deno.HttpClient | undefined;
-    if (server.startsWith("https:")) {
-      if (cluster.skipTLSVerify && !ca) {
-        throw new Error(
-          "kubeconfig sets insecure-skip-tls-verify without a CA; give the cluster's " +
-            "certificate-authority instead (Deno's fetch always verifies TLS)",
-        );
-      }
-      const base: Deno.CreateHttpClientOptions = { caCerts: ca ? [ca] : undefined, http2: false };
-      http = cert && key
-        ? Deno.createHttpClient({ ...base, cert, key })
-        : Deno.createHttpClient(base);
-    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
       if (k.toLowerCase() !== "authorization") headers[k] = String(v);
     }
-    if (opts.auth) headers["Authorization"] = `Basic ${btoa(opts.auth)}`;
-    const client = new KubeClient(server, http, kc, headers);
-    client.#authHeader = opts.headers?.["Authorization"] ?? opts.headers?.["authorization"];
-    client.#authFetchedAt = Date.now();
-    return client;
+    // Plugin tokens (exec, OIDC) expire: ask client-node again once a minute.
+    let header = opts.headers?.["Authorization"];
+    let fetchedAt = Date.now();
+    const authorization = async () => {
+      if (Date.now() - fetchedAt > 60_000) {
+        const fresh: Opts = {};
+        await kc.applyToHTTPSOptions(fresh as never);
+        header = fresh.headers?.["Authorization"] ?? header;
+        fetchedAt = Date.now();
+      }
+      return header;
+    };
+    return KubeClient.fromConnection({
+      server: cluster.server.replace(/\/+$/, ""),
+      ca: pem(opts.ca),
+      cert: pem(opts.cert),
+      key: pem(opts.key),
+      skipTlsVerify: cluster.skipTLSVerify ?? false,
+      authorization,
+      headers,
+      describe: "client-node KubeConfig",
+    });
   }
 
   /**
-   * Loads kubeconfig from an explicit path, else KUBECONFIG, else ~/.kube/config, else the
-   * in-cluster service account. Errors name the file so a user can fix it.
+   * Connects with `--kubeconfig`, else KUBECONFIG, else ~/.kube/config, else the in-cluster
+   * service account. Errors name the file so a user can fix it.
    */
   static async connect(opts: { kubeconfig?: string } = {}): Promise<KubeClient> {
-    return await KubeClient.fromKubeConfig(loadKubeConfig(opts.kubeconfig));
-  }
-
-  /** Tokens from exec plugins and projected service-account files rotate: refresh each minute. */
-  private async authorization(): Promise<string | undefined> {
-    if (Date.now() - this.#authFetchedAt > 60_000) {
-      const opts: { headers?: Record<string, string> } = {};
-      await this.kubeConfig.applyToHTTPSOptions(opts as never);
-      this.#authHeader = opts.headers?.["Authorization"] ?? this.#authHeader;
-      this.#authFetchedAt = Date.now();
-    }
-    return this.#authHeader;
+    const conn = resolveConnection(opts.kubeconfig);
+    if (!conn.needsPlugin) return KubeClient.fromConnection(conn);
+    return await KubeClient.fromKubeConfig(await loadKubeConfig(conn.needsPlugin));
   }
 
   async fetch(
@@ -307,52 +310,17 @@ function toApiError(status: number, body: string, method: string, path: string):
   return new ApiError(status, parsed.reason ?? "", message, method, path);
 }
 
-/** Resolves the kubeconfig the way kubectl does, with errors that name the file. */
-export function loadKubeConfig(explicitPath?: string): KubeConfig {
+/** A client-node KubeConfig for a file (loaded lazily: the package is large). */
+export async function loadKubeConfig(path: string): Promise<KubeConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
-  const path = explicitPath ?? firstKubeconfigPath();
-  if (path) {
-    try {
-      kc.loadFromFile(path);
-    } catch (err) {
-      throw new Error(
-        `cannot read kubeconfig ${path}: ${err instanceof Error ? err.message : err}`,
-      );
-    }
-    if (!kc.getCurrentCluster()) {
-      throw new Error(`kubeconfig ${path} has no current context with a cluster`);
-    }
-    return kc;
-  }
   try {
-    kc.loadFromCluster();
+    kc.loadFromFile(path);
   } catch (err) {
-    throw new Error(
-      `no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod: ${
-        err instanceof Error ? err.message : err
-      }`,
-    );
+    throw new Error(`cannot read kubeconfig ${path}: ${err instanceof Error ? err.message : err}`);
   }
-  if (!Deno.env.get("KUBERNETES_SERVICE_HOST")) {
-    throw new Error(
-      "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod",
-    );
+  if (!kc.getCurrentCluster()) {
+    throw new Error(`kubeconfig ${path} has no current context with a cluster`);
   }
   return kc;
-}
-
-function firstKubeconfigPath(): string | undefined {
-  const env = Deno.env.get("KUBECONFIG");
-  if (env) return env.split(":").find((p) => p.length > 0);
-  const home = Deno.env.get("HOME");
-  if (home) {
-    const p = `${home}/.kube/config`;
-    try {
-      Deno.statSync(p);
-      return p;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }

@@ -191,7 +191,7 @@ Deno.test({
 
 /** A copy of the admin kubeconfig that impersonates `user` (kubeconfig `as:`). */
 async function impersonatingKubeconfig(user: string): Promise<string> {
-  const kc = loadKubeConfig(await testKubeconfig());
+  const kc = await loadKubeConfig(await testKubeconfig());
   const exported = JSON.parse(kc.exportConfig()) as {
     users: { name: string; user: Record<string, unknown> }[];
   };

@@ -1,0 +1,232 @@
+/**
+ * operator.savepoint-upgrade-overhead: the operator runs in-process (tests/support/operator.ts with
+ * its FAST settings) against the bench cluster. A savepoint-mode application runs RUNNING/STABLE;
+ * then `restartNonce` changes and we time the patch until the FlinkDeployment reports a new job id
+ * RUNNING. From that total we subtract what the operator does not control — the simulator's
+ * savepoint, JobManager start and job start (DEFAULT_SIM_TIMINGS, the node agent's settings) and
+ * the measured pod teardown and pod start by the controller manager and node agent — and report
+ * the remainder as the operator's share. Three upgrades; the median is reported.
+ */
+import { DEFAULT_SIM_TIMINGS } from "../cluster/flink-sim/timings.ts";
+import { FlinkDeployments } from "../lib/flink/resources.ts";
+import type { KubeClient } from "../lib/kube/client.ts";
+import { type KubeObject, Resources, type ResourceType } from "../lib/kube/resource.ts";
+import { Store } from "../lib/runtime/store.ts";
+import { Watcher } from "../lib/runtime/watcher.ts";
+import { freshNamespace, waitFor } from "../tests/support/cluster.ts";
+import {
+  application,
+  type Fd,
+  isRunningStable,
+  jobManagerUrl,
+  waitForFd,
+} from "../tests/support/flink.ts";
+import { FAST_OPERATOR_CONFIG, startOperator } from "../tests/support/operator.ts";
+import { type Benchmark, newResult } from "./benchmark.ts";
+import { median, millis } from "./result.ts";
+import { breakdown, type UpgradeBreakdown, UpgradeTimeline } from "./upgrade_timeline.ts";
+
+const NAME = "upgrade";
+const RUNS = 3;
+const TARGET_MS = 1000;
+const UPGRADE_TIMEOUT_MS = 60_000;
+const PROGRESS_CHECK = "kubernetes.operator.observer.progress-check.interval";
+
+export const savepointUpgrade: Benchmark = {
+  name: "operator.savepoint-upgrade-overhead",
+  description: "spec change of a savepoint-mode application until the new job is RUNNING",
+  async run({ cluster }) {
+    const result = newResult("operator.savepoint-upgrade-overhead");
+    const client = await cluster.client();
+    await using ns = await freshNamespace("bench-upgrade", { client });
+    const op = await startOperator(client, ns.name);
+    const stopWatching = new AbortController();
+    try {
+      await client.create(
+        FlinkDeployments,
+        ns.name,
+        application(ns.name, NAME, { upgradeMode: "savepoint" }),
+      );
+      await waitForFd(client, ns.name, NAME, "RUNNING and STABLE", isRunningStable, 120_000);
+      const view = await watchUpgrade(client, ns.name, stopWatching.signal);
+
+      const runs: UpgradeBreakdown[] = [];
+      const timelines: UpgradeTimeline[] = [];
+      for (let i = 1; i <= RUNS; i++) {
+        const timeline = await upgradeOnce(client, ns.name, view, i);
+        const b = breakdown(timeline, DEFAULT_SIM_TIMINGS);
+        console.error(
+          `    run ${i}: total ${millis(b.totalMs)}, operator ${millis(b.operatorMs)} ` +
+            `(${timeline.describe()})`,
+        );
+        runs.push(b);
+        timelines.push(timeline);
+      }
+      const med = (pick: (b: UpgradeBreakdown) => number) => median(runs.map(pick));
+      const operatorMs = med((b) => b.operatorMs);
+      const medianRun = Math.max(0, runs.findIndex((b) => b.operatorMs === operatorMs));
+      result.figures.push(
+        { label: "total", value: millis(med((b) => b.totalMs)) },
+        { label: "simulator", value: millis(med((b) => b.simulatorMs)) },
+        {
+          label: "pods (teardown + start)",
+          value: `${millis(med((b) => b.teardownMs))} + ${millis(med((b) => b.startMs))}`,
+        },
+        { label: "operator", value: millis(operatorMs) },
+        { label: "runs (operator)", value: runs.map((b) => millis(b.operatorMs)).join(", ") },
+      );
+      result.targets.push({
+        label: "operator share",
+        actual: operatorMs,
+        below: TARGET_MS,
+        unit: "ms",
+      });
+      const s = DEFAULT_SIM_TIMINGS;
+      const parts = runs[medianRun].operatorParts;
+      result.notes.push(
+        `medians of ${RUNS} upgrades; total = patch until status.jobStatus is RUNNING with the new ` +
+          `job id; simulator = savepointMs ${s.savepointMs} + jobManagerStartMs ` +
+          `${s.jobManagerStartMs} + jobStartMs ${s.jobStartMs} (DEFAULT_SIM_TIMINGS); pods = ` +
+          "old JobManager deleting until its pod is gone (garbage collector, node agent) + new " +
+          "Deployment until both the new job is RUNNING in the simulator and the Deployment is " +
+          "available (ReplicaSet controller, node agent readiness), minus the simulated starts",
+        `operator share of the median run: react ${millis(parts.react)} (patch until the ` +
+          `savepoint trigger is in status), savepoint polling ${millis(parts.savepointPoll)}, ` +
+          `to delete ${millis(parts.toDelete)}, to redeploy ${millis(parts.toRedeploy)} (after ` +
+          `the old pod is gone), observe ${millis(parts.observe)} (job running and Deployment ` +
+          "available until status RUNNING)",
+        `operator settings: FAST_OPERATOR_CONFIG of tests/support/operator.ts, ${PROGRESS_CHECK} = ` +
+          `${FAST_OPERATOR_CONFIG[PROGRESS_CHECK]}, reconcile.interval = ` +
+          `${FAST_OPERATOR_CONFIG["kubernetes.operator.reconcile.interval"]}, rest-ready.delay = ` +
+          `${FAST_OPERATOR_CONFIG["kubernetes.operator.observer.rest-ready.delay"]}`,
+        `timeline of the median run (ms after the patch): ${timelines[medianRun].describe()}`,
+      );
+
+      // Leave nothing behind: the operator must see the deletion to release its finalizer.
+      await client.delete(FlinkDeployments, ns.name, NAME);
+      await waitFor(
+        "the FlinkDeployment to be deleted",
+        async () => !(await client.get(FlinkDeployments, ns.name, NAME)),
+        { timeoutMs: 60_000 },
+      );
+    } finally {
+      stopWatching.abort();
+      await op.stop();
+    }
+    return result;
+  },
+};
+
+/** Caches of the FlinkDeployment, its JobManager Deployment and pods, with one listener slot. */
+interface UpgradeView {
+  fds: Store<Fd>;
+  deployments: Store<KubeObject>;
+  pods: Store<KubeObject>;
+  current?: UpgradeTimeline;
+}
+
+async function watchUpgrade(
+  client: KubeClient,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<UpgradeView> {
+  const view: UpgradeView = { fds: new Store(), deployments: new Store(), pods: new Store() };
+  const watch = <T extends KubeObject>(
+    type: ResourceType,
+    store: Store<T>,
+    labelSelector: string | undefined,
+    onEvent: (obj: T, deleted: boolean) => void,
+  ) => {
+    const watcher = new Watcher<T>({
+      client,
+      type,
+      namespace,
+      labelSelector,
+      store,
+      onApply: (obj) => onEvent(obj, false),
+      onDelete: (obj) => onEvent(obj, true),
+    });
+    void watcher.run(signal);
+    return watcher.synced;
+  };
+  await Promise.all([
+    watch(FlinkDeployments, view.fds, undefined, (fd) => view.current?.onFd(fd)),
+    watch(Resources.deployments, view.deployments, undefined, (d, deleted) => {
+      if (d.metadata.name === NAME) view.current?.onDeployment(d, deleted);
+    }),
+    watch(
+      Resources.pods,
+      view.pods,
+      `app=${NAME},component=jobmanager`,
+      (pod, deleted) => view.current?.onPod(pod, deleted),
+    ),
+  ]);
+  return view;
+}
+
+async function upgradeOnce(
+  client: KubeClient,
+  namespace: string,
+  view: UpgradeView,
+  nonce: number,
+): Promise<UpgradeTimeline> {
+  const fd = view.fds.get(`${namespace}/${NAME}`);
+  const jobId = fd?.status?.jobStatus?.jobId;
+  if (!fd || !jobId) throw new Error("the application has no running job to upgrade");
+  const timeline = new UpgradeTimeline({
+    jobId,
+    upgradeSavepointPath: fd.status?.jobStatus?.upgradeSavepointPath,
+    deploymentUid: view.deployments.get(`${namespace}/${NAME}`)?.metadata.uid,
+    podUids: view.pods.list().map((p) => p.metadata.uid!),
+  });
+  view.current = timeline;
+  await client.patch(FlinkDeployments, namespace, NAME, { spec: { restartNonce: nonce } });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      timeline.finished,
+      new Promise((_, reject) =>
+        timer = setTimeout(
+          () => reject(new Error(`upgrade ${nonce} not RUNNING after ${UPGRADE_TIMEOUT_MS} ms`)),
+          UPGRADE_TIMEOUT_MS,
+        )
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  await addSimulatorTimestamps(client, namespace, view, timeline);
+  // Let the upgrade settle (STABLE, no stray pods) before the next one is timed.
+  await waitForFd(
+    client,
+    namespace,
+    NAME,
+    "STABLE after the upgrade",
+    (f) => isRunningStable(f) && f.status?.observedGeneration === f.metadata.generation,
+  );
+  view.current = undefined;
+  return timeline;
+}
+
+/**
+ * Adds the new job's submission and RUNNING instants as the simulated JobManager recorded them
+ * (GET /jobs/:id `timestamps`, epoch ms). Read once the upgrade is over, so the measurement itself
+ * adds no requests to the JobManager while it starts.
+ */
+async function addSimulatorTimestamps(
+  client: KubeClient,
+  namespace: string,
+  view: UpgradeView,
+  timeline: UpgradeTimeline,
+): Promise<void> {
+  const jobId = view.fds.get(`${namespace}/${NAME}`)?.status?.jobStatus?.jobId;
+  const url = await jobManagerUrl(client, namespace, NAME);
+  const res = await fetch(`${url}/v1/jobs/${jobId}`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET /jobs/${jobId} answered ${res.status}`);
+  const job = await res.json() as { timestamps?: Record<string, number> };
+  const submitted = job.timestamps?.INITIALIZING;
+  const running = job.timestamps?.RUNNING;
+  if (!submitted || !running) throw new Error(`job ${jobId} has no INITIALIZING/RUNNING timestamp`);
+  timeline.markAt("new job submitted (sim)", submitted);
+  timeline.markAt("new job RUNNING (sim)", running);
+}

@@ -4,7 +4,13 @@ import type { ResourceType } from "./kube/resource.ts";
 import { getLogger } from "./log.ts";
 import type { Manager } from "./runtime/manager.ts";
 import { flinkDeploymentController } from "./flink/deployment/controller.ts";
-import { FlinkDeployments } from "./flink/resources.ts";
+import { FlinkDeployments, FlinkStateSnapshots } from "./flink/resources.ts";
+import {
+  flinkDeploymentJobResolver,
+  flinkStateSnapshotController,
+  markSnapshotResourcesAvailable,
+  snapshotCrdServed,
+} from "./flink/snapshot/mod.ts";
 import {
   chooseRestAccessMode,
   isRunningInPod,
@@ -25,7 +31,7 @@ function crashPoints(): Set<string> {
 }
 
 /** Registers every controller; returns the primary kinds (checked for CRDs and RBAC at start). */
-export function registerControllers(
+export async function registerControllers(
   manager: Manager,
   deps: ControllerDeps,
 ): Promise<ResourceType[]> {
@@ -37,11 +43,27 @@ export function registerControllers(
     apiServerUrl: deps.client.server,
   });
   log.info("reaching JobManager REST APIs via {mode}: {reason}", { ...access });
-  manager.add(flinkDeploymentController({
+  const deploymentEnv = {
     config: deps.config,
     restAccess: access.mode,
     now: () => Date.now(),
     crashPoints: crashPoints(),
-  }));
-  return Promise.resolve([FlinkDeployments]);
+  };
+  const kinds = [FlinkDeployments];
+  // FKO: the snapshot controller runs only when enabled and its CRD is installed; otherwise the
+  // job controllers record snapshots in the legacy status fields.
+  if (deps.config.snapshotResourceEnabled && await snapshotCrdServed(deps.client)) {
+    markSnapshotResourcesAvailable(deploymentEnv);
+    manager.add(flinkStateSnapshotController({
+      config: deps.config,
+      restAccess: access.mode,
+      now: () => Date.now(),
+      resolvers: [flinkDeploymentJobResolver(deps.config)],
+    }));
+    kinds.push(FlinkStateSnapshots);
+  } else {
+    log.info("FlinkStateSnapshot resources disabled: snapshots go to the legacy status fields");
+  }
+  manager.add(flinkDeploymentController(deploymentEnv));
+  return kinds;
 }

@@ -11,6 +11,7 @@ import {
   jobCounter,
   jobManagerUrl,
   patchSpec,
+  upgradeSnapshots,
   waitForFd,
 } from "../support/flink.ts";
 import { createOrReplace } from "../../lib/flink/cluster_ops.ts";
@@ -83,13 +84,17 @@ for (const point of CRASH_POINTS) {
         const js = done.status!.jobStatus!;
         assert.notEqual(js.jobId, oldJob);
         assert.match(js.upgradeSavepointPath ?? "", /savepoint-/, "the savepoint was not lost");
-        const history = js.savepointInfo?.savepointHistory ?? [];
-        assert.equal(
-          history.length,
-          1,
-          `exactly one upgrade savepoint: ${JSON.stringify(history)}`,
+        const snapshots = await waitFor(
+          "the upgrade savepoint recorded as a snapshot",
+          async () => {
+            const all = await upgradeSnapshots(client, ns, "wal");
+            return all.length > 0 && all.every((s) => s.status?.state === "COMPLETED")
+              ? all
+              : undefined;
+          },
         );
-        assert.equal(history[0].location, js.upgradeSavepointPath);
+        assert.equal(snapshots.length, 1, "exactly one upgrade savepoint");
+        assert.equal(snapshots[0].status?.path, js.upgradeSavepointPath);
         assert.ok((await jobCounter(client, ns, "wal")) >= counterBefore, "state continued");
         // No second job: the JobManager runs exactly one non-terminal job, ours.
         const url = await jobManagerUrl(client, ns, "wal");

@@ -9,6 +9,7 @@ import {
   isRunningStable,
   jobCounter,
   patchSpec,
+  upgradeSnapshots,
   waitForFd,
 } from "../support/flink.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
@@ -52,8 +53,11 @@ integrationTest(
       const js = fd.status!.jobStatus!;
       assert.notEqual(js.jobId, before.jobId, "a savepoint upgrade starts a new job id");
       assert.match(js.upgradeSavepointPath ?? "", /savepoint-/);
-      assert.equal(js.savepointInfo?.lastSavepoint?.location, js.upgradeSavepointPath);
-      assert.equal(js.savepointInfo?.lastSavepoint?.triggerType, "UPGRADE");
+      // FKO's default: the upgrade savepoint is recorded as an UPGRADE FlinkStateSnapshot.
+      const snapshots = await upgradeSnapshots(client, ns, "sp");
+      assert.equal(snapshots.length, 1);
+      assert.equal(snapshots[0].status?.path, js.upgradeSavepointPath);
+      assert.equal(snapshots[0].metadata.ownerReferences, undefined, "outlives the deployment");
       assert.equal(js.savepointInfo?.triggerId ?? undefined, undefined, "no pending trigger left");
       const counter = await jobCounter(client, ns, "sp");
       assert.ok(counter >= stoppedAt, `state must continue: ${counter} < ${stoppedAt}`);

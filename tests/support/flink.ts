@@ -2,7 +2,7 @@
 import type { FlinkDeployment, FlinkDeploymentInput } from "../../lib/api/flink_deployment.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
-import { FlinkDeployments } from "../../lib/flink/resources.ts";
+import { FlinkDeployments, FlinkStateSnapshots } from "../../lib/flink/resources.ts";
 import { waitFor } from "./cluster.ts";
 
 export type Fd = KubeObject & Pick<FlinkDeployment, "spec" | "status">;
@@ -124,4 +124,21 @@ export async function eventsFor(
     fieldSelector: `involvedObject.name=${name}`,
   });
   return list.items as unknown as { reason: string; message: string; type: string }[];
+}
+
+export interface SnapshotObject extends KubeObject {
+  spec?: { savepoint?: { path?: string; alreadyExists?: boolean } };
+  status?: { state?: string; path?: string };
+}
+
+/** The UPGRADE FlinkStateSnapshots the operator recorded for a job (FKO's default mode). */
+export async function upgradeSnapshots(
+  client: KubeClient,
+  ns: string,
+  name: string,
+): Promise<SnapshotObject[]> {
+  const list = await client.list<SnapshotObject>(FlinkStateSnapshots, ns, {
+    labelSelector: `job-reference.name=${name},snapshot.trigger-type=UPGRADE`,
+  });
+  return list.items;
 }

@@ -16,6 +16,7 @@ import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
 import { UpgradeFailure } from "./errors.ts";
 import { jmDeployment } from "./observe.ts";
 import { event, isApplication, type Pass, rest, save } from "./pass.ts";
+import { recordsLegacySnapshots, recordUpgradeSnapshot } from "./snapshots.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { parseDuration } from "../../config/duration.ts";
 
@@ -216,6 +217,7 @@ async function stopWithSavepoint(p: Pass): Promise<string> {
       const location = st.location;
       recordSavepoint(p, location);
       finishJob(p);
+      await recordUpgradeSnapshot(p, location);
       return location;
     }
     if (st.state === "FAILED") {
@@ -245,8 +247,11 @@ export function recordSavepoint(p: Pass, location: string): void {
     formatType: (info.formatType ?? "CANONICAL") as "CANONICAL" | "NATIVE",
   };
   js.upgradeSavepointPath = location;
-  info.lastSavepoint = savepoint;
-  if (info.savepointHistory.at(-1)?.location !== location) info.savepointHistory.push(savepoint);
+  // With snapshot resources, the upgrade savepoint is a FlinkStateSnapshot instead (as in FKO).
+  if (recordsLegacySnapshots(p)) {
+    info.lastSavepoint = savepoint;
+    if (info.savepointHistory.at(-1)?.location !== location) info.savepointHistory.push(savepoint);
+  }
   info.triggerId = undefined;
   info.triggerTimestamp = undefined;
   info.triggerType = undefined;

@@ -3,6 +3,7 @@ import { GLOBALLY_TERMINAL_FLINK_JOB_STATES } from "../../api/enums.ts";
 import { type KubeObject, Resources } from "../../kube/resource.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
+import { serializeErrorJson } from "../spec/mod.ts";
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
 import { lastReconciled, markStable, recordJobState } from "./bookkeeping.ts";
@@ -10,6 +11,7 @@ import { observeJmObjects } from "./jm_observation.ts";
 import { DeploymentFailure } from "./errors.ts";
 import { event, isApplication, type Pass, rest } from "./pass.ts";
 import { GENERATION_ANNOTATION } from "../render/mod.ts";
+import { observeSnapshotTriggers } from "./snapshots.ts";
 
 const log = getLogger(["flinkop", "deployment", "observe"]);
 
@@ -47,6 +49,7 @@ export async function observe(p: Pass): Promise<void> {
     client = await rest(p);
     if (isApplication(p)) await observeJob(p, client);
     else await client.config();
+    if (isApplication(p)) await observeSnapshotTriggers(p, client);
     if (!isApplication(p) && p.status.reconciliationStatus.state === "DEPLOYED") {
       markStable(p.status);
     }
@@ -178,12 +181,11 @@ async function observeJob(p: Pass, client: FlinkRestClient): Promise<void> {
     }
     if (job.state === "FAILED") {
       const result = await client.executionResult(job.jid).catch(() => undefined);
-      const cause = result && "failure" in result && result.failure
-        ? String((result.failure as { message?: string }).message ?? result.failure)
+      const cause = result?.state === "COMPLETED" && result.failure
+        ? withRootCause(result.failure, result.stackTrace)
         : "the job failed";
-      p.status.error = JSON.stringify({
+      p.status.error = serializeErrorJson(new Error(cause), {
         type: "org.apache.flink.runtime.JobException",
-        message: cause,
       });
       await event(p, { type: "Warning", reason: "Error", message: cause, component: "Job" });
     }
@@ -251,4 +253,16 @@ function clearErrorWhenHealthy(p: Pass): void {
   if (s.jobManagerDeploymentStatus !== "ERROR" && s.jobStatus.state !== "FAILED" && stable) {
     s.error = undefined;
   }
+}
+
+/**
+ * Flink's top-level failure ("Could not start the JobMaster") rarely says what to fix; the
+ * innermost "Caused by" of its stack trace (e.g. a missing savepoint path) usually does.
+ */
+function withRootCause(message: string, stackTrace: string | undefined): string {
+  const causes = (stackTrace ?? "").split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("Caused by:"));
+  const root = causes.at(-1)?.slice("Caused by:".length).trim();
+  return root && !message.includes(root) ? `${message} (root cause: ${root})` : message;
 }

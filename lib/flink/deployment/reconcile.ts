@@ -1,5 +1,4 @@
 import { getLogger } from "@logtape/logtape";
-import type { FlinkDeploymentSpec } from "../../api/flink_deployment.ts";
 import type { UpgradeMode } from "../../api/enums.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { Action } from "../../runtime/action.ts";
@@ -26,6 +25,7 @@ import { UpgradeFailure } from "./errors.ts";
 import { isTerminal } from "./observe.ts";
 import { event, isApplication, type Pass, rest, save } from "./pass.ts";
 import { resolveSnapshotReference } from "./snapshot_reference.ts";
+import { reconcileSnapshotDuties, restorePathFor, waitForPendingSnapshot } from "./snapshots.ts";
 
 const log = getLogger(["flinkop", "deployment", "reconcile"]);
 
@@ -36,6 +36,8 @@ const specChangedEmitted = new Map<string, number>();
 export async function reconcile(p: Pass): Promise<Action> {
   const rec = lastReconciled(p.status);
   if (!rec) return await firstDeploy(p);
+  const pendingSnapshot = await waitForPendingSnapshot(p);
+  if (pendingSnapshot) return pendingSnapshot;
   const spec = p.dep.spec;
   const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
   const diff = diffSpecs(rec.spec, spec, { mode: rec.spec.mode ?? "native" });
@@ -215,10 +217,7 @@ async function restore(p: Pass, current: ReconciledSpec): Promise<Action> {
     keepNoncesFrom: current.spec,
   });
   await save(p, "before-restore");
-  const js = p.status.jobStatus;
-  const savepointPath = restoreMode === "savepoint"
-    ? js.upgradeSavepointPath ?? js.savepointInfo.lastSavepoint?.location
-    : undefined;
+  const savepointPath = restoreMode === "savepoint" ? await restorePathFor(p) : undefined;
   await deploy(p, spec, { savepointPath, requireHa: restoreMode === "last-state" });
   markDeployed(p.status, withJob(target, { state: "running" }), generation, deployedOpts(p));
   await save(p, "deployed");
@@ -329,6 +328,9 @@ async function reconcileOtherChanges(p: Pass, rec: ReconciledSpec): Promise<Acti
     return requeue(p);
   }
 
+  const snapshotAction = await reconcileSnapshotDuties(p, rec);
+  if (snapshotAction) return snapshotAction;
+
   const shouldHaveJm = !app || (running && !isTerminal(status.jobStatus.state));
   if (
     status.jobManagerDeploymentStatus === "MISSING" && shouldHaveJm &&
@@ -346,5 +348,3 @@ async function reconcileOtherChanges(p: Pass, rec: ReconciledSpec): Promise<Acti
   }
   return requeue(p);
 }
-
-export type { FlinkDeploymentSpec };

@@ -52,8 +52,10 @@ export function isRunning(record: ProcessRecord | undefined): boolean {
   if (!record) return false;
   try {
     const cmdline = Deno.readTextFileSync(`/proc/${record.pid}/cmdline`);
-    // Between fork and exec the child still shows our own command line: it is starting, alive.
-    const starting = cmdline === ownCmdline();
+    // Between fork and exec the child shows our own command line, and during exec an empty one:
+    // it is starting, alive. The pid-reuse guard only matters for processes started long ago.
+    const young = Date.now() - Date.parse(record.startedAt) < 5_000;
+    const starting = young || cmdline === "" || cmdline === ownCmdline();
     if (!starting && !cmdline.split("\0").some((arg) => arg.includes(record.commandMatch))) {
       return false;
     }

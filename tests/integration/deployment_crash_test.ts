@@ -61,11 +61,8 @@ for (const point of CRASH_POINTS) {
       try {
         counterBefore = await jobCounter(client, ns, "wal");
         await patchSpec(client, ns, "wal", { job: { args: [`--after-${point}`] } });
-        const code = await Promise.race([
-          op.exited,
-          new Promise<number>((r) => setTimeout(() => r(-1), 60_000)),
-        ]);
-        assert.equal(code, 137, `operator should have crashed at ${point}:\n${op.output()}`);
+        const status = await op.exited(60_000);
+        assert.equal(status.code, 137, `operator should have crashed at ${point}:\n${op.output}`);
       } finally {
         await op.kill();
       }

@@ -15,7 +15,8 @@ import { FlinkDeployments } from "../../lib/flink/resources.ts";
 import { haLabelSelector } from "../../lib/flink/ha.ts";
 import { freeLoopbackPort } from "../../cluster/free_port.ts";
 import { freshNamespace, testKubeconfig, waitFor } from "../support/cluster.ts";
-import { FAST_OPERATOR_CONFIG, installCrds } from "../support/operator.ts";
+import { installCrds } from "../support/operator.ts";
+import { operatorArgs, OperatorProcess } from "../support/operator_process.ts";
 import { application, getFd, isRunningStable, patchSpec, waitForFd } from "../support/flink.ts";
 
 const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -157,108 +158,6 @@ async function shippedConfigDir(dir: string, manifest: string): Promise<string> 
   await Deno.mkdir(confDir);
   await Deno.writeTextFile(`${confDir}/config.yaml`, configMap.data["config.yaml"]);
   return confDir;
-}
-
-/** An operator subprocess with the compiled binary's permissions; output kept for assertions. */
-class OperatorProcess {
-  #child: Deno.ChildProcess;
-  #stdout = "";
-  #stderr = "";
-  #pumps: Promise<void>[];
-  /** Set once the process has exited. */
-  exitCode: number | undefined;
-  readonly status: Promise<Deno.CommandStatus>;
-
-  constructor(flags: string[], args: string[], env: Record<string, string>) {
-    // A clean environment: nothing from the caller (KUBECONFIG, WATCH_NAMESPACES, proxies,
-    // FLINK_CONF_*) may change what is tested; only what deno needs to find its cache.
-    const passThrough: Record<string, string> = {};
-    for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
-      const value = Deno.env.get(name);
-      if (value !== undefined) passThrough[name] = value;
-    }
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...flags, `${repoRoot}/main.ts`, "run", ...args],
-      cwd: repoRoot,
-      clearEnv: true,
-      env: { ...passThrough, NO_COLOR: "1", ...env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const pump = async (stream: ReadableStream<Uint8Array>, sink: (s: string) => void) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) sink(chunk);
-    };
-    this.#pumps = [
-      pump(this.#child.stdout, (s) => this.#stdout += s),
-      pump(this.#child.stderr, (s) => this.#stderr += s),
-    ];
-    this.status = this.#child.status.then((status) => {
-      this.exitCode = status.code;
-      return status;
-    });
-  }
-
-  get stdout(): string {
-    return this.#stdout;
-  }
-
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  get output(): string {
-    return `--- stdout\n${this.#stdout}\n--- stderr\n${this.#stderr}`;
-  }
-
-  /** Waits for the process to exit by itself, killing it after `timeoutMs`. */
-  async exited(timeoutMs: number): Promise<Deno.CommandStatus> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) =>
-      timer = setTimeout(() => r("timeout"), timeoutMs)
-    );
-    const result = await Promise.race([this.status, timeout]);
-    clearTimeout(timer);
-    if (result === "timeout") {
-      await this.stop();
-      throw new Error(`operator did not exit within ${timeoutMs} ms\n${this.output}`);
-    }
-    await Promise.all(this.#pumps);
-    return result;
-  }
-
-  /** SIGTERM (a graceful shutdown), then SIGKILL if it lingers; returns the exit status. */
-  async stop(): Promise<Deno.CommandStatus> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 20_000));
-    if (await Promise.race([this.status, late]) === "late") this.#child.kill("SIGKILL");
-    clearTimeout(timer);
-    const status = await this.status;
-    await Promise.all(this.#pumps);
-    return status;
-  }
-}
-
-function operatorArgs(kubeconfig: string, healthPort: number, extra: string[]): string[] {
-  const settings = {
-    ...FAST_OPERATOR_CONFIG,
-    "kubernetes.operator.health.probe.port": String(healthPort),
-  };
-  return [
-    "--kubeconfig",
-    kubeconfig,
-    "--rest-access",
-    "pod-ip",
-    "--log-format",
-    "text",
-    ...Object.entries(settings).flatMap(([k, v]) => ["--set", `${k}=${v}`]),
-    ...extra,
-  ];
 }
 
 async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {

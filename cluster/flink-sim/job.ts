@@ -1,4 +1,4 @@
-import { type FlinkJobState, GLOBALLY_TERMINAL_FLINK_JOB_STATES } from "../../lib/api/enums.ts";
+import { type FlinkJobState, isGloballyTerminal } from "../../lib/api/enums.ts";
 import {
   CheckpointCoordinator,
   type SavepointFormat,
@@ -22,9 +22,8 @@ import { readSnapshot, SnapshotReadError } from "./snapshot_files.ts";
 import type { SimTimings } from "./timings.ts";
 import type { ProcessTimers } from "./timers.ts";
 
-export function isGloballyTerminal(state: FlinkJobState): boolean {
-  return GLOBALLY_TERMINAL_FLINK_JOB_STATES.includes(state);
-}
+// The simulator's modules import job-state predicates from here.
+export { isGloballyTerminal };
 
 /** What a job needs from the JobManager process that runs it. */
 export interface JobContext {

@@ -159,6 +159,12 @@ export const GLOBALLY_TERMINAL_FLINK_JOB_STATES: readonly FlinkJobState[] = [
   "FINISHED",
 ];
 
+/** FAILED, CANCELED or FINISHED: the job will not change state by itself any more. */
+export function isGloballyTerminal(state: string | undefined): boolean {
+  return state !== undefined &&
+    (GLOBALLY_TERMINAL_FLINK_JOB_STATES as readonly string[]).includes(state);
+}
+
 export function isFlinkJobState(value: unknown): value is FlinkJobState {
   return typeof value === "string" && (FLINK_JOB_STATES as readonly string[]).includes(value);
 }

@@ -1,3 +1,4 @@
+import { isGloballyTerminal } from "../../api/enums.ts";
 import { getLogger } from "@logtape/logtape";
 import { OPTIONS } from "../../config/options.ts";
 import { isNotFound } from "../../kube/errors.ts";
@@ -7,7 +8,7 @@ import { FlinkSessionJobs } from "../resources.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
 import { lastReconciled } from "./bookkeeping.ts";
 import { removeCluster, suspendJob } from "./cluster.ts";
-import { isTerminal, observe } from "./observe.ts";
+import { observe } from "./observe.ts";
 import { event, isApplication, type Pass, rest, save } from "./pass.ts";
 
 const log = getLogger(["flinkop", "deployment", "cleanup"]);
@@ -44,7 +45,8 @@ export async function cleanup(p: Pass): Promise<Action> {
     await observe(p).catch((err) =>
       log.info("observe during cleanup: {error}", { error: String(err) })
     );
-    const jobMayRun = rec?.spec.job?.state === "running" && !isTerminal(p.status.jobStatus.state) &&
+    const jobMayRun = rec?.spec.job?.state === "running" &&
+      !isGloballyTerminal(p.status.jobStatus.state) &&
       p.status.jobManagerDeploymentStatus !== "MISSING";
     if (jobMayRun && !overdue) {
       if (savepointOnDeletion) {
@@ -101,7 +103,7 @@ async function sessionBlockers(p: Pass): Promise<string | undefined> {
   if (p.status.jobManagerDeploymentStatus !== "READY") return undefined;
   try {
     const jobs = await (await rest(p)).listJobs();
-    const live = jobs.filter((j) => !isTerminal(j.state)).map((j) => j.jid);
+    const live = jobs.filter((j) => !isGloballyTerminal(j.state)).map((j) => j.jid);
     if (live.length) {
       return `The session cluster has non terminated jobs [${
         live.join(", ")

@@ -1,3 +1,4 @@
+import { isGloballyTerminal } from "../../api/enums.ts";
 import { getLogger } from "@logtape/logtape";
 import type { FlinkDeploymentSpec } from "../../api/flink_deployment.ts";
 import { Resources } from "../../kube/resource.ts";
@@ -151,7 +152,7 @@ export async function suspendJob(p: Pass, mode: SuspendMode): Promise<string | u
     case "NOOP":
       return js.upgradeSavepointPath;
     case "STATELESS": {
-      if (application(p) && js.jobId && !isTerminalState(js.state)) {
+      if (isApplication(p) && js.jobId && !isGloballyTerminal(js.state)) {
         try {
           await (await rest(p)).cancelJob(js.jobId);
         } catch (err) {
@@ -175,16 +176,8 @@ export async function suspendJob(p: Pass, mode: SuspendMode): Promise<string | u
   }
 }
 
-function application(p: Pass): boolean {
-  return isApplication(p);
-}
-
-function isTerminalState(state: string | undefined): boolean {
-  return state === "FAILED" || state === "CANCELED" || state === "FINISHED";
-}
-
 function finishJob(p: Pass): void {
-  if (!isTerminalState(p.status.jobStatus.state)) p.status.jobStatus.state = "FINISHED";
+  if (!isGloballyTerminal(p.status.jobStatus.state)) p.status.jobStatus.state = "FINISHED";
 }
 
 async function stopWithSavepoint(p: Pass): Promise<string> {
@@ -269,13 +262,13 @@ async function cancelAndReadCheckpoint(p: Pass): Promise<string | undefined> {
   const deadline = p.env.now() + p.env.config.cancelTimeoutMs;
   while (p.env.now() < deadline) {
     const state = await client.jobStatus(js.jobId!);
-    if (isTerminalState(state)) {
+    if (isGloballyTerminal(state)) {
       js.state = state;
       break;
     }
     await sleep(200, p.ctx.signal);
   }
-  if (!isTerminalState(js.state)) {
+  if (!isGloballyTerminal(js.state)) {
     throw new UpgradeFailure("UpgradeFailed", "job did not reach a terminal state after cancel");
   }
   const latest = (await client.checkpointStats(js.jobId!)).latestCheckpoint();

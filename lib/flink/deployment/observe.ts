@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { GLOBALLY_TERMINAL_FLINK_JOB_STATES } from "../../api/enums.ts";
+import { isGloballyTerminal } from "../../api/enums.ts";
 import { type KubeObject, Resources } from "../../kube/resource.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
@@ -14,11 +14,6 @@ import { GENERATION_ANNOTATION } from "../render/mod.ts";
 import { observeSnapshotTriggers } from "./snapshots.ts";
 
 const log = getLogger(["flinkop", "deployment", "observe"]);
-
-export function isTerminal(state: string | undefined): boolean {
-  return state !== undefined &&
-    (GLOBALLY_TERMINAL_FLINK_JOB_STATES as readonly string[]).includes(state);
-}
 
 /** The JobManager Deployment of this cluster from the watch cache. */
 export function jmDeployment(p: Pass): KubeObject | undefined {
@@ -137,7 +132,7 @@ async function observeJobManager(p: Pass): Promise<void> {
 }
 
 function isTerminalOrSuspended(p: Pass): boolean {
-  return isTerminal(p.status.jobStatus.state) ||
+  return isGloballyTerminal(p.status.jobStatus.state) ||
     lastReconciled(p.status)?.spec.job?.state === "suspended";
 }
 
@@ -176,7 +171,7 @@ async function observeJob(p: Pass, client: FlinkRestClient): Promise<void> {
         : `Job status changed to ${job.state}`,
       component: "Job",
     });
-    if (job.state === "CANCELED" || (previous === "CANCELLING" && isTerminal(job.state))) {
+    if (job.state === "CANCELED" || (previous === "CANCELLING" && isGloballyTerminal(job.state))) {
       recordJobState(p.status, "suspended");
     }
     if (job.state === "FAILED") {
@@ -196,7 +191,7 @@ async function observeJob(p: Pass, client: FlinkRestClient): Promise<void> {
   ) {
     markStable(p.status);
   }
-  if (isTerminal(job.state)) await recordLastCheckpoint(p, client);
+  if (isGloballyTerminal(job.state)) await recordLastCheckpoint(p, client);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { UpgradeMode } from "../../api/enums.ts";
+import { isGloballyTerminal, type UpgradeMode } from "../../api/enums.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { Action } from "../../runtime/action.ts";
 import { isHaEnabled, readHaMetadata } from "../ha.ts";
@@ -22,7 +22,6 @@ import {
 } from "./bookkeeping.ts";
 import { deploy, removeCluster, suspendJob } from "./cluster.ts";
 import { UpgradeFailure } from "./errors.ts";
-import { isTerminal } from "./observe.ts";
 import { event, isApplication, type Pass, rest, save } from "./pass.ts";
 import { resolveSnapshotReference } from "./snapshot_reference.ts";
 import { reconcileSnapshotDuties, restorePathFor, waitForPendingSnapshot } from "./snapshots.ts";
@@ -67,7 +66,7 @@ function nextPassDelay(p: Pass): number {
       return c.restReadyDelayMs;
     case "READY":
       return p.status.jobStatus.state === "RUNNING" || !isApplication(p) ||
-          isTerminal(p.status.jobStatus.state)
+          isGloballyTerminal(p.status.jobStatus.state)
         ? c.reconcileIntervalMs
         : c.progressCheckIntervalMs;
     default:
@@ -331,7 +330,7 @@ async function reconcileOtherChanges(p: Pass, rec: ReconciledSpec): Promise<Acti
   const snapshotAction = await reconcileSnapshotDuties(p, rec);
   if (snapshotAction) return snapshotAction;
 
-  const shouldHaveJm = !app || (running && !isTerminal(status.jobStatus.state));
+  const shouldHaveJm = !app || (running && !isGloballyTerminal(status.jobStatus.state));
   if (
     status.jobManagerDeploymentStatus === "MISSING" && shouldHaveJm &&
     p.rc.get(OPTIONS.jmDeploymentRecoveryEnabled) && (stateless || haEnabled)

@@ -32,7 +32,7 @@
  */
 import {
   type Condition,
-  GLOBALLY_TERMINAL_FLINK_JOB_STATES,
+  isGloballyTerminal,
   JOB_MANAGER_DEPLOYMENT_STATUS_REASONS,
   type JobManagerDeploymentStatus,
   type ResourceLifecycleState,
@@ -262,10 +262,6 @@ function withTransitionTime(
 function camelCase(constant: string): string {
   return constant.toLowerCase().split("_").filter((word) => word !== "")
     .map((word) => word[0].toUpperCase() + word.slice(1)).join("");
-}
-
-function isGloballyTerminal(jobState: string): boolean {
-  return (GLOBALLY_TERMINAL_FLINK_JOB_STATES as readonly string[]).includes(jobState);
 }
 
 function truncate(text: string): string {

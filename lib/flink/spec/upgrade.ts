@@ -11,7 +11,7 @@
  */
 import {
   type FlinkVersion,
-  GLOBALLY_TERMINAL_FLINK_JOB_STATES,
+  isGloballyTerminal,
   type JobManagerDeploymentStatus,
   type UpgradeMode,
 } from "../../api/mod.ts";
@@ -349,9 +349,4 @@ function decideByCheckpointAge(
     };
   }
   return { kind: "available", suspend: "SAVEPOINT", restoreMode: "savepoint" };
-}
-
-function isGloballyTerminal(state: string | undefined): boolean {
-  return state !== undefined &&
-    (GLOBALLY_TERMINAL_FLINK_JOB_STATES as readonly string[]).includes(state);
 }

@@ -16,7 +16,7 @@ import {
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
 import { UpgradeFailure } from "./errors.ts";
 import { jmDeployment } from "./observe.ts";
-import { event, isApplication, type Pass, rest, save } from "./pass.ts";
+import { event, forgetRest, isApplication, type Pass, rest, save } from "./pass.ts";
 import { recordsLegacySnapshots, recordUpgradeSnapshot } from "./snapshots.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { parseDuration } from "../../config/duration.ts";
@@ -32,6 +32,7 @@ function randomJobId(): string {
 
 /** Deletes this resource's cluster and waits (bounded by the cleanup timeout). */
 export async function removeCluster(p: Pass, opts: { deleteHaData: boolean }): Promise<void> {
+  forgetRest(p);
   const gone = await deleteCluster(p.ctx.client, {
     namespace: p.ns,
     clusterId: p.name,
@@ -130,6 +131,7 @@ export async function deploy(
   if (objects.taskManagerDeployment) {
     await createOrReplace(client, Resources.deployments, objects.taskManagerDeployment);
   }
+  forgetRest(p);
   if (application) p.status.jobStatus.state = "RECONCILING";
   p.status.jobManagerDeploymentStatus = "DEPLOYING";
   log.info("deployed {mode} cluster {name} (job {jobId}, restore {path})", {

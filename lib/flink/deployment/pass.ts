@@ -67,8 +67,29 @@ export async function event(p: Pass, spec: EventSpec): Promise<void> {
   await p.ctx.events.record(p.raw, spec);
 }
 
-/** A REST client for this cluster, reached per the configured access mode. */
-export async function rest(p: Pass): Promise<FlinkRestClient> {
+/**
+ * A REST client for this cluster, resolved once per pass: endpoint resolution costs API calls
+ * (EndpointSlices, and the Service's pods on the local cluster). `forgetRest` drops it when the
+ * cluster is removed or redeployed, so a later call finds the new JobManager.
+ */
+export function rest(p: Pass): Promise<FlinkRestClient> {
+  let client = restClients.get(p);
+  if (!client) {
+    client = resolveRest(p);
+    restClients.set(p, client);
+    // A failed resolution (no ready JobManager yet) is retried by the next call.
+    client.catch(() => forgetRest(p));
+  }
+  return client;
+}
+
+export function forgetRest(p: Pass): void {
+  restClients.delete(p);
+}
+
+const restClients = new WeakMap<Pass, Promise<FlinkRestClient>>();
+
+async function resolveRest(p: Pass): Promise<FlinkRestClient> {
   const port = Number(p.rc.flat["rest.port"] ?? 8081) || 8081;
   const transport = await resolveTransport({
     mode: p.env.restAccess,

@@ -18,7 +18,11 @@ export function cacheRoot(): string {
   return `${home}/.cache/flinkop`;
 }
 
-/** The state directory shared by every caller (cli, demo, tests) unless one is given explicitly. */
+/**
+ * The state directory shared by every caller (cli, demo, tests) unless one is given explicitly:
+ * `$FLINKOP_STATE_DIR`, else `<cache root>/cluster`. A second cluster (e.g. one inside its own
+ * network namespace) takes its own state directory and still shares the cached binaries.
+ */
 export function defaultStateDir(): string {
-  return `${cacheRoot()}/cluster`;
+  return Deno.env.get("FLINKOP_STATE_DIR") || `${cacheRoot()}/cluster`;
 }

@@ -91,6 +91,8 @@ async function status(stateDir: string): Promise<number> {
   lines.push(
     "",
     `node:        ${s.nodeName} Ready=${s.nodeReady}`,
+    `pods:        ${s.podCidr ?? "loopback addresses (127.1.x.y; Services get no endpoints)"}` +
+      (s.foreignNetns ? `, in ${s.foreignNetns}` : ""),
     "",
     "use it with:",
     `  export KUBECONFIG=${s.adminKubeconfig}`,

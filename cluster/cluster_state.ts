@@ -24,6 +24,8 @@ const clusterState = z.object({
   server: z.string(),
   adminKubeconfig: z.string(),
   nodeAgentKubeconfig: z.string(),
+  /** Where pod addresses come from; absent: the node agent's loopback pool. */
+  podCidr: z.string().optional(),
   processes: z.object({
     etcd: processRecord.optional(),
     apiserver: processRecord.optional(),

@@ -87,10 +87,29 @@ export const CONTROLLERS = [
   "pod-garbage-collector-controller",
 ];
 
-export function controllerManagerArgs(opts: { pki: Pki; kubeconfig: string }): string[] {
+/** The controllers that publish pod addresses behind Services. */
+export const ENDPOINT_CONTROLLERS = [
+  "endpoints-controller",
+  "endpointslice-controller",
+  "endpointslice-mirroring-controller",
+];
+
+/**
+ * The controllers to run for a pod network. With loopback pod addresses (no pod CIDR) the
+ * endpoint controllers could only fail: Endpoints and EndpointSlice validation refuses 127.x, and
+ * every Service with pods would collect FailedToUpdateEndpoint(Slices) warnings forever. They run
+ * only when pods have publishable addresses.
+ */
+export function controllersFor(podCidr: string | undefined): string[] {
+  return podCidr ? CONTROLLERS : CONTROLLERS.filter((c) => !ENDPOINT_CONTROLLERS.includes(c));
+}
+
+export function controllerManagerArgs(
+  opts: { pki: Pki; kubeconfig: string; controllers?: string[] },
+): string[] {
   return [
     `--kubeconfig=${opts.kubeconfig}`,
-    `--controllers=${CONTROLLERS.join(",")}`,
+    `--controllers=${(opts.controllers ?? CONTROLLERS).join(",")}`,
     "--leader-elect=false",
     // No HTTPS endpoint: readiness is proven through the API (the `default` ServiceAccount).
     "--secure-port=0",

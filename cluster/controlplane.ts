@@ -10,6 +10,7 @@ import {
 import {
   apiserverArgs,
   controllerManagerArgs,
+  controllersFor,
   type ControlPlanePorts,
   etcdArgs,
 } from "./component_flags.ts";
@@ -23,6 +24,7 @@ import {
 import { withFileLock } from "./file_lock.ts";
 import { freeLoopbackPort } from "./free_port.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
+import { currentNetns, describeNetns, netnsOfPid } from "./netns.ts";
 import {
   markNodeUnknown,
   nodeAgentExists,
@@ -59,6 +61,13 @@ export interface ControlPlaneOptions {
   log?: (message: string) => void;
   /** How long to wait for the Node to become Ready after (re)starting the node agent. */
   nodeReadyTimeoutMs?: number;
+  /**
+   * Where pod addresses come from: an IPv4 CIDR that is local in this network namespace (`ip route
+   * replace local <cidr> dev lo`, see cluster/netns.ts), or null for the node agent's loopback
+   * pool. A running cluster on another pod network is replaced. Unset: a running cluster is kept
+   * as it is, a new one uses FLINKOP_NODE_AGENT_POD_CIDR, else the loopback pool.
+   */
+  podCidr?: string | null;
 }
 
 export interface ControlPlane {
@@ -74,6 +83,8 @@ export interface ControlPlane {
   nodeName: string;
   /** "absent" while cluster/nodeagent/main.ts does not exist: pods then stay Pending. */
   nodeAgent: "ready" | "absent";
+  /** The pod CIDR; undefined when pods live on loopback addresses (127.1.x.y). */
+  podCidr?: string;
   /** True when an already running control plane was reused. */
   reused: boolean;
 }
@@ -98,6 +109,10 @@ export interface ControlPlaneStatus {
   nodeName: string;
   /** The Node's Ready condition status ("True", "False", "Unknown"), or why it is not known. */
   nodeReady: string;
+  /** The pod CIDR; undefined for loopback pod addresses. */
+  podCidr?: string;
+  /** Set when the API server runs in another network namespace than this process. */
+  foreignNetns?: string;
 }
 
 const defaultLog = (message: string) => console.error(`cluster: ${message}`);
@@ -125,7 +140,8 @@ export async function ensureControlPlane(opts: ControlPlaneOptions = {}): Promis
   return await withFileLock(`${stateDir}.lock`, async () => {
     const binaries = await ensureBinaries(log);
     let state = await readClusterState(stateDir);
-    const reusable = state && await reusableReason(state, binaries);
+    if (state) assertSameNetns(stateDir, state);
+    const reusable = state && await reusableReason(state, binaries, opts.podCidr);
     let reused = false;
     if (state && reusable === "ok") {
       reused = true;
@@ -134,7 +150,10 @@ export async function ensureControlPlane(opts: ControlPlaneOptions = {}): Promis
         log(`existing cluster is not usable (${reusable}); starting a new one`);
         await stopAll(state);
       }
-      state = await startFresh(stateDir, binaries, log);
+      const podCidr = opts.podCidr === undefined
+        ? Deno.env.get("FLINKOP_NODE_AGENT_POD_CIDR") || undefined
+        : opts.podCidr ?? undefined;
+      state = await startFresh(stateDir, binaries, log, podCidr);
     }
     const client = await KubeClient.connect({ kubeconfig: state.adminKubeconfig });
     try {
@@ -151,6 +170,7 @@ export async function ensureControlPlane(opts: ControlPlaneOptions = {}): Promis
         pkiDir: layout(stateDir).pki,
         nodeName: state.nodeName,
         nodeAgent,
+        podCidr: state.podCidr,
         reused,
       };
     } finally {
@@ -188,6 +208,7 @@ export async function restartApiserver(
   await withFileLock(`${stateDir}.lock`, async () => {
     const state = await readClusterState(stateDir);
     if (!state) throw new Error(`no cluster in ${stateDir}; run: deno task cluster up`);
+    assertSameNetns(stateDir, state);
     log("restarting kube-apiserver");
     await stopProcess(state.processes.apiserver, STOP_GRACE_MS.apiserver);
     const client = await KubeClient.connect({ kubeconfig: state.adminKubeconfig });
@@ -220,7 +241,10 @@ export async function controlPlaneStatus(
   });
   let apiserverReady = false;
   let nodeReady = "unknown (apiserver not ready)";
-  if (isRunning(state.processes.apiserver)) {
+  const foreignNetns = foreignNetnsOf(state);
+  if (foreignNetns) {
+    nodeReady = `unknown (the API server runs in ${foreignNetns})`;
+  } else if (isRunning(state.processes.apiserver)) {
     const client = await KubeClient.connect({ kubeconfig: state.adminKubeconfig });
     try {
       apiserverReady = await isApiserverReady(client);
@@ -245,6 +269,8 @@ export async function controlPlaneStatus(
     components,
     nodeName: state.nodeName,
     nodeReady,
+    podCidr: state.podCidr,
+    foreignNetns,
   };
 }
 
@@ -255,9 +281,45 @@ export const COMPONENT_LABELS: Record<ComponentName, string> = {
   nodeAgent: "node agent",
 };
 
+/**
+ * The network namespace of the recorded API server, described, when it is not this process's:
+ * its loopback addresses (every port of the cluster) are then out of reach from here.
+ */
+function foreignNetnsOf(state: ClusterState): string | undefined {
+  const apiserver = state.processes.apiserver;
+  if (!apiserver || !isRunning(apiserver)) return undefined;
+  const theirs = netnsOfPid(apiserver.pid);
+  const ours = currentNetns();
+  return theirs && ours && theirs !== ours ? describeNetns(theirs) : undefined;
+}
+
+/**
+ * A running cluster in another network namespace is somebody's working cluster (e.g. the host's
+ * while the tests run in their own namespace): never "repair" it by stopping it, say what to do.
+ */
+function assertSameNetns(stateDir: string, state: ClusterState): void {
+  const theirs = foreignNetnsOf(state);
+  if (!theirs) return;
+  throw new Error(
+    `the cluster in ${stateDir} runs in ${theirs}, not in this command's network namespace ` +
+      `(${currentNetns()}), so its API server is out of reach from here. Run the command ` +
+      "inside that namespace (ip netns exec <name> ...), pick another state directory " +
+      `(--state-dir or FLINKOP_STATE_DIR), or stop that cluster: deno task cluster down ` +
+      `--state-dir ${stateDir}`,
+  );
+}
+
 /** "ok", or why the recorded cluster cannot be reused. */
-async function reusableReason(state: ClusterState, binaries: Binaries): Promise<string> {
+async function reusableReason(
+  state: ClusterState,
+  binaries: Binaries,
+  podCidr: string | null | undefined,
+): Promise<string> {
   if (state.binDir !== binaries.dir) return "it runs other binaries";
+  if (podCidr !== undefined && (podCidr ?? undefined) !== state.podCidr) {
+    return `its pods live on ${state.podCidr ?? "loopback addresses"}, ` +
+      `${podCidr ?? "loopback addresses"} was asked for`;
+  }
   if (!isRunning(state.processes.etcd)) return "etcd is not running";
   if (!isRunning(state.processes.apiserver)) return "kube-apiserver is not running";
   const client = await KubeClient.connect({ kubeconfig: state.adminKubeconfig });
@@ -287,6 +349,7 @@ async function startFresh(
   stateDir: string,
   binaries: Binaries,
   log: (message: string) => void,
+  podCidr: string | undefined,
 ): Promise<ClusterState> {
   const paths = layout(stateDir);
   await Deno.remove(stateDir, { recursive: true }).catch((err) => {
@@ -313,6 +376,7 @@ async function startFresh(
     server,
     adminKubeconfig: paths.adminKubeconfig,
     nodeAgentKubeconfig: paths.nodeAgentKubeconfig,
+    podCidr,
     processes: {},
   };
   await writeClusterState(stateDir, state);
@@ -405,6 +469,7 @@ async function startControllerManager(
     controllerManagerArgs({
       pki: pkiLayout(paths.pki),
       kubeconfig: paths.controllerManagerKubeconfig,
+      controllers: controllersFor(state.podCidr),
     }),
     { log: `${paths.logs}/kube-controller-manager.log` },
   );
@@ -461,6 +526,7 @@ async function ensureNodeAgent(
     stateDir: paths.nodeAgentState,
     nodeName: state.nodeName,
     log: `${paths.logs}/nodeagent.log`,
+    podCidr: state.podCidr,
   });
   state.processes.nodeAgent = { ...record, sourceHash };
   await writeClusterState(stateDir, state);

@@ -102,6 +102,8 @@ export function startNodeAgent(opts: {
   stateDir: string;
   nodeName: string;
   log: string;
+  /** Pod addresses from this (already local) CIDR; undefined: the loopback pool. */
+  podCidr?: string;
 }): ProcessRecord {
   return spawnDetached(
     Deno.execPath(),
@@ -115,8 +117,16 @@ export function startNodeAgent(opts: {
       opts.stateDir,
       "--node-name",
       opts.nodeName,
+      ...(opts.podCidr ? ["--pod-cidr", opts.podCidr] : []),
     ],
-    { log: opts.log, cwd: repoRoot, commandMatch: nodeAgentEntry },
+    {
+      log: opts.log,
+      cwd: repoRoot,
+      commandMatch: nodeAgentEntry,
+      // The cluster decided the pod network (its controllers depend on it): an inherited
+      // FLINKOP_NODE_AGENT_POD_CIDR must not give the agent another one.
+      env: { FLINKOP_NODE_AGENT_POD_CIDR: opts.podCidr ?? "" },
+    },
   );
 }
 

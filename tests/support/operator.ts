@@ -12,6 +12,7 @@ import { createOrReplace } from "../../lib/flink/cluster_ops.ts";
 import { FlinkDeployments } from "../../lib/flink/resources.ts";
 import { waitFor } from "./cluster.ts";
 import { setupLogging } from "../../lib/log.ts";
+import type { RestAccessMode } from "../../lib/flink/rest/access_mode.ts";
 
 /** Operator settings that make the lifecycle fast enough for tests. */
 export const FAST_OPERATOR_CONFIG: Record<string, string> = {
@@ -48,10 +49,15 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the operator for `namespace`. It reaches JobManagers by `pod-ip` unless `restAccess`
+ * says otherwise (`api-proxy` needs the pod network of tests/support/pod_network.ts).
+ */
 export async function startOperator(
   client: KubeClient,
   namespace: string,
   settings: Record<string, string> = {},
+  opts: { restAccess?: RestAccessMode } = {},
 ): Promise<RunningOperator> {
   await installCrds(client);
   // The Flink pods run as this service account, as in FKO's examples.
@@ -76,7 +82,7 @@ export async function startOperator(
     maxAttempts: 50,
     resyncMs: config.reconcileIntervalMs,
   });
-  await registerControllers(manager, { client, config, restAccess: "pod-ip" });
+  await registerControllers(manager, { client, config, restAccess: opts.restAccess ?? "pod-ip" });
   const stop = new AbortController();
   const running = manager.run(stop.signal);
   return {

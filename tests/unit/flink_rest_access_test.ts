@@ -212,6 +212,7 @@ Deno.test("resolveTransport: pod-ip reads the rest Service's EndpointSlices", as
   const t = await resolveTransport({ mode: "pod-ip", kube, namespace: "flink", clusterId: "sm" });
   assert.ok(t instanceof DirectTransport);
   assert.equal(t.baseUrl, "http://127.0.0.12:18081");
+  assert.match(t.describe(), /from the EndpointSlices of sm-rest\)$/);
   assert.deepEqual(listed, [{
     plural: "endpointslices",
     namespace: "flink",
@@ -237,4 +238,38 @@ Deno.test("resolveTransport: pod-ip without a ready endpoint is unreachable", as
       err instanceof FlinkUnreachableError && /no ready JobManager endpoint/.test(err.message) &&
       /flink\/sm-rest/.test(err.message),
   );
+});
+
+Deno.test("resolveTransport: pod-ip falls back to a Ready pod of the Service, and says so", async () => {
+  const calls: string[] = [];
+  const pod = (name: string, ip: string, ready: string, deleting = false) => ({
+    metadata: { name, ...(deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
+    status: { podIP: ip, conditions: [{ type: "Ready", status: ready }] },
+  });
+  const kube = {
+    list: (type: { plural: string }, _ns?: string, opts?: { labelSelector?: string }) => {
+      calls.push(`list ${type.plural} ${opts?.labelSelector}`);
+      const items = type.plural === "pods"
+        ? [
+          pod("jm-b", "10.244.0.9", "True"),
+          pod("jm-a", "10.244.0.8", "False"),
+          pod("jm-old", "10.244.0.2", "True", true),
+        ]
+        : [slice("IPv4", [{ addresses: ["10.244.0.8"], conditions: { ready: false } }])];
+      return Promise.resolve({ metadata: {}, items });
+    },
+    get: (type: { plural: string }, _ns: string, name: string) => {
+      calls.push(`get ${type.plural} ${name}`);
+      return Promise.resolve({ metadata: { name }, spec: { selector: { app: "sm" } } });
+    },
+    fetch: () => Promise.reject(new Error("not used")),
+  } as unknown as Pick<KubeClient, "fetch" | "list" | "get">;
+  const t = await resolveTransport({ mode: "pod-ip", kube, namespace: "flink", clusterId: "sm" });
+  assert.equal((t as DirectTransport).baseUrl, "http://10.244.0.9:8081");
+  assert.match(t.describe(), /pod IP of Ready pod jm-b selected by sm-rest; its EndpointSlices/);
+  assert.deepEqual(calls, [
+    "list endpointslices kubernetes.io/service-name=sm-rest",
+    "get services sm-rest",
+    "list pods app=sm",
+  ]);
 });

@@ -56,8 +56,8 @@ export async function resolveTransport(target: RestEndpointTarget): Promise<Rest
         target.namespace,
         { labelSelector: `kubernetes.io/service-name=${service}` },
       );
-      const endpoint = pickReadyEndpoint(slices.items, port) ??
-        await readyPodBehindService(target, service, port);
+      const fromSlice = pickReadyEndpoint(slices.items, port);
+      const endpoint = fromSlice ?? await readyPodBehindService(target, service, port);
       if (!endpoint) {
         throw new FlinkUnreachableError(
           "no ready JobManager endpoint",
@@ -65,7 +65,15 @@ export async function resolveTransport(target: RestEndpointTarget): Promise<Rest
         );
       }
       const host = endpoint.address.includes(":") ? `[${endpoint.address}]` : endpoint.address;
-      return new DirectTransport(`http://${host}:${endpoint.port}`, `pod IP behind ${service}`);
+      const pod = endpoint.pod ?? endpoint.address;
+      // The label says which path found the address: logs and tests tell them apart by it.
+      return new DirectTransport(
+        `http://${host}:${endpoint.port}`,
+        fromSlice
+          ? `pod IP of ${pod} from the EndpointSlices of ${service}`
+          : `pod IP of Ready pod ${pod} selected by ${service}; its EndpointSlices list no ` +
+            "ready address",
+      );
     }
   }
 }

@@ -22,6 +22,7 @@ import {
   stopControlPlane,
 } from "../cluster/controlplane.ts";
 import { ensureBinaries } from "../cluster/binaries.ts";
+import { ensureRealFlink } from "../cluster/flink-real/dist.ts";
 import { readClusterState } from "../cluster/cluster_state.ts";
 import { isRunning } from "../cluster/detached_process.ts";
 import {
@@ -132,8 +133,7 @@ export async function prepareWhileOnline(): Promise<number> {
   };
   await step("the control-plane binaries", () => ensureBinaries(log));
   await step("the Deno modules the tests import", cacheDenoModules);
-  // Real Flink distributions from Maven Central (cluster/flink-real/) are fetched here too, once
-  // that runtime exists: await step("real Flink", () => ensureRealFlink());
+  await step("real Flink from Maven Central", () => ensureRealFlink(log));
   return failures;
 }
 
@@ -149,6 +149,7 @@ async function cacheDenoModules(): Promise<void> {
     "cluster/cli.ts",
     "cluster/nodeagent/main.ts",
     "cluster/flink-sim/mod.ts",
+    "cluster/flink-real/mod.ts",
   ];
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["cache", ...entries],

@@ -12,12 +12,18 @@ import {
   restartApiserver,
   stopControlPlane,
 } from "./controlplane.ts";
+import { ensureRealFlink } from "./flink-real/dist.ts";
+import { RUNTIME_ENV, runtimesPreferring } from "./node_agent_launcher.ts";
 import { defaultStateDir } from "./paths.ts";
 
-const USAGE = `usage: deno task cluster <command> [--state-dir <dir>]
+const USAGE = `usage: deno task cluster <command> [--state-dir <dir>] [--runtime sim|real]
 
 commands:
-  up          build the binaries if needed, start (or reuse) the cluster, print KUBECONFIG=<path>
+  up          build the binaries if needed, start (or reuse) the cluster, print KUBECONFIG=<path>;
+              --runtime picks what runs Flink pods that carry no flinkop.dev/runtime annotation:
+              sim (the simulator, default) or real (real Flink JVMs, assembled from Maven
+              Central first); a running cluster's node agent is restarted when it changes
+  flink-dist  assemble the real Flink distributions (Java 17 + Maven) and print their homes
   down        stop every cluster process and delete the state directory (binaries stay cached)
   status      show components, pids, ports and node readiness
   kubeconfig  print the admin kubeconfig path
@@ -27,14 +33,26 @@ commands:
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   let stateDir = defaultStateDir();
+  let runtime: "sim" | "real" = "sim";
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "--state-dir" && rest[i + 1]) stateDir = rest[++i];
-    else if (rest[i].startsWith("--state-dir=")) stateDir = rest[i].slice("--state-dir=".length);
-    else return usageError(`unknown argument ${rest[i]}`);
+    const [flag, inline] = rest[i].startsWith("--") && rest[i].includes("=")
+      ? [rest[i].slice(0, rest[i].indexOf("=")), rest[i].slice(rest[i].indexOf("=") + 1)]
+      : [rest[i], undefined];
+    const value = () => inline ?? rest[++i];
+    if (flag === "--state-dir") stateDir = value() ?? "";
+    else if (flag === "--runtime") {
+      const name = value();
+      if (name !== "sim" && name !== "real") return usageError(`unknown runtime ${name}`);
+      runtime = name;
+    } else return usageError(`unknown argument ${rest[i]}`);
   }
+  if (!stateDir) return usageError("--state-dir needs a directory");
   switch (command) {
     case "up":
-      return await up(stateDir);
+      return await up(stateDir, runtime);
+    case "flink-dist":
+      for (const home of await ensureRealFlink()) console.log(home.dir);
+      return 0;
     case "down":
       await stopControlPlane(stateDir);
       console.error(`cluster: stopped; removed ${stateDir}`);
@@ -56,8 +74,11 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-async function up(stateDir: string): Promise<number> {
+async function up(stateDir: string, runtime: "sim" | "real"): Promise<number> {
   const started = performance.now();
+  // Before the cluster: the assembly needs Maven Central, which a test network may not reach.
+  if (runtime === "real") await ensureRealFlink();
+  Deno.env.set(RUNTIME_ENV, runtimesPreferring(runtime));
   const cluster = await ensureControlPlane({ stateDir });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const how = cluster.reused ? "reused the running cluster" : "cluster started";

@@ -1,7 +1,9 @@
 import type { KubeClient } from "../lib/kube/client.ts";
 import { Resources } from "../lib/kube/resource.ts";
 import { isRunning, type ProcessRecord, spawnDetached, tailFile } from "./detached_process.ts";
+import { digestFiles, filesUnder } from "./file_digest.ts";
 import { repoRoot } from "./paths.ts";
+import { DEFAULT_RUNTIMES } from "./nodeagent/flags.ts";
 
 /**
  * Starting and supervising the node agent (cluster/nodeagent/, owned by its own engineer): the
@@ -19,7 +21,23 @@ export class NodeAgentNotReadyError extends Error {
 export const nodeAgentEntry = `${repoRoot}/cluster/nodeagent/main.ts`;
 
 /** Source trees the agent may load at run time without importing them statically. */
-const AGENT_SOURCE_DIRS = ["cluster/nodeagent", "cluster/flink-sim"];
+const AGENT_SOURCE_DIRS = ["cluster/nodeagent", "cluster/flink-sim", "cluster/flink-real"];
+
+/** Environment variable that `cluster up --runtime` and `demo --runtime` set for the agent. */
+export const RUNTIME_ENV = "FLINKOP_NODE_AGENT_RUNTIME";
+
+/**
+ * The agent's `--runtime` list: the chosen runtime first (the default for pods without a
+ * flinkop.dev/runtime annotation), the other one loaded too so annotated pods can use it.
+ */
+export function nodeAgentRuntimes(): string {
+  return Deno.env.get(RUNTIME_ENV) || DEFAULT_RUNTIMES;
+}
+
+/** `real` → `real,sim`: the runtime list for a default runtime. */
+export function runtimesPreferring(name: "sim" | "real"): string {
+  return name === "real" ? "real,sim" : "sim,real";
+}
 
 export async function nodeAgentExists(): Promise<boolean> {
   try {
@@ -30,48 +48,17 @@ export async function nodeAgentExists(): Promise<boolean> {
 }
 
 /**
- * A digest of every local file the agent runs: its static module graph (which reaches into lib/)
- * plus the agent and simulator directories (which may be spawned as separate programs). A running
- * agent whose digest differs is stale and gets restarted, so tests never exercise old agent code.
+ * A digest of every local file the agent runs, and of its runtime selection: its static module
+ * graph (which reaches into lib/) plus the agent and runtime directories (loaded dynamically). A
+ * running agent whose digest differs is stale and gets restarted, so tests never exercise old
+ * agent code and `cluster up --runtime real` takes effect on a running cluster.
  */
 export async function nodeAgentSourceHash(): Promise<string> {
   const files = new Set<string>();
-  for (const dir of AGENT_SOURCE_DIRS) await collectFiles(`${repoRoot}/${dir}`, files);
+  for (const dir of AGENT_SOURCE_DIRS) await filesUnder(`${repoRoot}/${dir}`, files);
   for (const file of await staticModuleGraph(nodeAgentEntry)) files.add(file);
   for (const config of ["deno.json", "deno.lock"]) files.add(`${repoRoot}/${config}`);
-  const encoder = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  for (const file of [...files].sort()) {
-    let content: Uint8Array;
-    try {
-      content = await Deno.readFile(file);
-    } catch {
-      content = new Uint8Array(); // deleted since listed: still changes the digest via its name
-    }
-    chunks.push(encoder.encode(`${file}\0${content.length}\0`), content);
-  }
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function collectFiles(dir: string, into: Set<string>): Promise<void> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) await collectFiles(path, into);
-    else if (entry.isFile) into.add(path);
-  }
+  return await digestFiles(files, `runtimes=${nodeAgentRuntimes()}`);
 }
 
 /** Local files `entry` imports, transitively; empty when deno cannot resolve the graph. */
@@ -118,6 +105,8 @@ export function startNodeAgent(opts: {
       "--node-name",
       opts.nodeName,
       ...(opts.podCidr ? ["--pod-cidr", opts.podCidr] : []),
+      "--runtime",
+      nodeAgentRuntimes(),
     ],
     {
       log: opts.log,

@@ -70,6 +70,7 @@ export class NodeAgent {
       events,
       statusWriter: this.#statusWriter,
       annotationsOf: (pod) => this.#owners.annotationsOf(pod),
+      settledAnnotationsOf: (pod) => this.#owners.settledAnnotationsOf(pod),
       configSource: apiConfigSource(kube),
       log,
       crashBackoff: opts.crashBackoff,

@@ -70,7 +70,6 @@ export class ContainerRunner {
     private readonly host: RunnerHost,
     readonly container: Container,
     readonly role: ContainerRole,
-    private readonly runtimeName: string,
     previous?: ContainerStatus,
   ) {
     this.#backoff = new CrashBackoff(host.crashBackoff);
@@ -210,11 +209,12 @@ export class ContainerRunner {
 
     const image = this.container.image ?? "";
     const runtime = this.host.runtimeFor(image);
+    const runtimeName = runtime?.name ?? "none";
     if (this.#launches++ > 0) this.status.restartCount++;
     const containerID =
-      `${this.runtimeName}://${this.host.pod.metadata.uid}/${this.name}/${this.status.restartCount}`;
+      `${runtimeName}://${this.host.pod.metadata.uid}/${this.name}/${this.status.restartCount}`;
     this.status.containerID = containerID;
-    this.status.imageID = `${this.runtimeName}://${image}`;
+    this.status.imageID = `${runtimeName}://${image}`;
     const startedAtMs = Date.now();
 
     let running: RunningContainer;
@@ -250,7 +250,7 @@ export class ContainerRunner {
       ? { terminated: this.#lastTermination }
       : this.status.lastState;
     this.host.log.info(
-      `${this.#ref()}: started (${this.runtimeName}, restartCount ${this.status.restartCount})`,
+      `${this.#ref()}: started (${runtimeName}, restartCount ${this.status.restartCount})`,
     );
     this.host.event({
       type: "Normal",

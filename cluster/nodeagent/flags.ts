@@ -19,7 +19,9 @@ export const USAGE = `usage: deno run -A cluster/nodeagent/main.ts --state-dir <
   --kubeconfig <path>            kubeconfig to use (default: KUBECONFIG, ~/.kube/config)
   --state-dir <dir>              where pod volumes, scratch dirs and logs live (required)
   --node-name <name>             Node to register as (default flinkop-node-0)
-  --runtime <name[,name]>        container runtimes: ${RUNTIME_NAMES.join(", ")} (default sim)
+  --runtime <name[,name]>        container runtimes, the first is the default for pods without
+                                 a flinkop.dev/runtime annotation: ${RUNTIME_NAMES.join(", ")}
+                                 (default sim,real; env FLINKOP_NODE_AGENT_RUNTIME)
   --crash-backoff-base-ms <ms>   first CrashLoopBackOff delay (default 10000, like kubelet;
                                  env FLINKOP_NODE_AGENT_CRASH_BACKOFF_BASE_MS)
   --crash-backoff-max-ms <ms>    longest CrashLoopBackOff delay (default 300000;
@@ -34,6 +36,9 @@ export const USAGE = `usage: deno run -A cluster/nodeagent/main.ts --state-dir <
                                  CAP_NET_ADMIN; env FLINKOP_NODE_AGENT_INSTALL_POD_ROUTE=1)`;
 
 export class UsageError extends Error {}
+
+/** The simulator for every pod, real Flink for pods that ask for it by annotation. */
+export const DEFAULT_RUNTIMES = "sim,real";
 
 /** Parses the command line; flags win over their environment variables. */
 export function parseAgentFlags(
@@ -66,7 +71,8 @@ export function parseAgentFlags(
   const stateDir = parsed["state-dir"];
   if (!stateDir) throw new UsageError("--state-dir is required");
 
-  const runtimes = (parsed.runtime ?? "sim").split(",").map((r) => r.trim()).filter(Boolean);
+  const runtimes = (parsed.runtime ?? (env("FLINKOP_NODE_AGENT_RUNTIME") || DEFAULT_RUNTIMES))
+    .split(",").map((r) => r.trim()).filter(Boolean);
   for (const name of runtimes) {
     if (!isRuntimeName(name)) {
       throw new UsageError(`unknown runtime "${name}" (known: ${RUNTIME_NAMES.join(", ")})`);

@@ -58,6 +58,33 @@ export class OwnerAnnotations {
     return Object.assign({}, ...chain.reverse());
   }
 
+  /**
+   * annotationsOf once every owner up the chain is in the cache, or after `timeoutMs` with what is
+   * known: a pod can arrive before the first list of its owners' kind has finished.
+   */
+  async settledAnnotationsOf(
+    pod: { metadata: { annotations?: Record<string, string>; ownerReferences?: OwnerReference[] } },
+    timeoutMs = 2_000,
+  ): Promise<Record<string, string>> {
+    this.track(pod);
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#chainKnown(pod) && Date.now() < deadline && !this.signal.aborted) {
+      await sleep(25, this.signal);
+    }
+    return this.annotationsOf(pod);
+  }
+
+  #chainKnown(pod: { metadata: { ownerReferences?: OwnerReference[] } }): boolean {
+    let refs = pod.metadata.ownerReferences;
+    for (let depth = 0; depth < MAX_CHAIN && refs?.length; depth++) {
+      const ref = refs.find((r) => r.controller) ?? refs[0];
+      const owner = this.#objects.get(ref.uid);
+      if (!owner) return false;
+      refs = owner.metadata.ownerReferences;
+    }
+    return true;
+  }
+
   #ensureInformer(apiVersion: string, kind: string): void {
     const key = `${apiVersion}/${kind}`;
     if (this.#informers.has(key)) return;

@@ -13,7 +13,7 @@ import { describeError, type Logger } from "./log.ts";
 import { computePodStatus, HOST_IP } from "./pod_status.ts";
 import type { Container, ContainerStatus, Pod, PodStatus, TerminatedState } from "./pod_types.ts";
 import type { ContainerRuntime, ContainerSpec } from "./runtime.ts";
-import { describeRuntimes } from "./runtime_registry.ts";
+import { chooseRuntime, type RuntimeChoice } from "./runtime_selection.ts";
 import type { SharedTicker } from "./shared_ticker.ts";
 import type { StateLayout } from "./state_layout.ts";
 import type { StatusSubject } from "./status_writer.ts";
@@ -30,6 +30,11 @@ export interface AgentContext {
   events: EventSink;
   statusWriter: { markDirty(subject: StatusSubject): void; forget(uid: string): void };
   annotationsOf(pod: Pod): Record<string, string>;
+  /**
+   * The same, once the owner chain is known (its informers may still be listing when a pod
+   * arrives); bounded, so a missing owner only delays. Without it: annotationsOf.
+   */
+  settledAnnotationsOf?(pod: Pod): Promise<Record<string, string>>;
   configSource: ConfigSource;
   log: Logger;
   crashBackoff: CrashBackoffOptions;
@@ -78,6 +83,8 @@ export class PodWorker implements RunnerHost, StatusSubject {
   readonly #setupAbort = new AbortController();
   readonly #logs = new Map<string, ContainerLog>();
   #imageKey = "";
+  /** The annotations the pod's runtimes were chosen by; read once, when the pod starts. */
+  #runtimeAnnotations: Record<string, string> | undefined;
   #imageBackoffTimer: ReturnType<typeof setTimeout> | undefined;
   #agentStopping = false;
   #killAt = Infinity;
@@ -204,7 +211,13 @@ export class PodWorker implements RunnerHost, StatusSubject {
   }
 
   runtimeFor(image: string): ContainerRuntime | undefined {
-    return this.ctx.runtimes.find((r) => r.accepts(image));
+    const choice = this.#runtimeChoice(image);
+    return "runtime" in choice ? choice.runtime : undefined;
+  }
+
+  #runtimeChoice(image: string): RuntimeChoice {
+    const annotations = this.#runtimeAnnotations ?? this.pod.metadata.annotations ?? {};
+    return chooseRuntime(this.ctx.runtimes, image, annotations);
   }
 
   changed(_runner: ContainerRunner): void {
@@ -239,6 +252,7 @@ export class PodWorker implements RunnerHost, StatusSubject {
       annotations: () => this.ctx.annotationsOf(this.pod),
       kube: this.ctx.kube,
       log: (message) => log.write(message),
+      logFile: log.path,
     };
   }
 
@@ -264,8 +278,7 @@ export class PodWorker implements RunnerHost, StatusSubject {
     role: ContainerRole,
     previous: ContainerStatus | undefined,
   ): ContainerRunner {
-    const runtime = this.runtimeFor(container.image ?? "");
-    return new ContainerRunner(this, container, role, runtime?.name ?? "none", previous);
+    return new ContainerRunner(this, container, role, previous);
   }
 
   async #setup(): Promise<void> {
@@ -276,6 +289,10 @@ export class PodWorker implements RunnerHost, StatusSubject {
     this.ctx.log.info(`${this.ref}: assigned ${this.podIP}`);
     this.#markDirty();
 
+    this.#runtimeAnnotations ??= this.ctx.settledAnnotationsOf
+      ? await this.ctx.settledAnnotationsOf(this.pod)
+      : this.ctx.annotationsOf(this.pod);
+    if (this.stopping) return;
     if (!this.#checkImages()) return;
     this.#recoverAfterAgentRestart();
     if (!await this.#mountVolumes()) return;
@@ -293,14 +310,14 @@ export class PodWorker implements RunnerHost, StatusSubject {
    */
   #checkImages(): boolean {
     const all = [...this.#inits, ...this.#mains];
-    const unrunnable = all.filter((r) => !this.runtimeFor(r.container.image ?? ""));
+    const unrunnable = all.flatMap((runner) => {
+      const choice = this.#runtimeChoice(runner.container.image ?? "");
+      return "reason" in choice ? [{ runner, message: choice.reason }] : [];
+    });
     if (unrunnable.length === 0) return true;
     this.#stage = "blocked";
-    const names = describeRuntimes(this.ctx.runtimes);
-    for (const runner of unrunnable) {
+    for (const { runner, message } of unrunnable) {
       const image = runner.container.image ?? "";
-      const message =
-        `image "${image}" is not runnable on the local node agent: only Flink images run here (runtimes: ${names})`;
       runner.setWaiting("ErrImagePull", message);
       this.event({
         type: "Warning",
@@ -313,7 +330,7 @@ export class PodWorker implements RunnerHost, StatusSubject {
     clearTimeout(this.#imageBackoffTimer);
     this.#imageBackoffTimer = setTimeout(() => {
       if (this.#stage !== "blocked") return;
-      for (const runner of unrunnable) {
+      for (const { runner } of unrunnable) {
         const image = runner.container.image ?? "";
         const waiting = runner.status.state.waiting;
         runner.setWaiting("ImagePullBackOff", waiting?.message);

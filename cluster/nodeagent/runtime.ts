@@ -35,6 +35,11 @@ export interface ContainerSpec {
   /** The node agent's API client, e.g. for Flink's Kubernetes HA ConfigMaps. */
   kube: KubeClient;
   log: (message: string) => void;
+  /**
+   * Host path of the file `log` appends to (the container's log, kept after the pod is deleted):
+   * a runtime that runs real processes sends their output there too.
+   */
+  logFile?: string;
 }
 
 export interface RunningContainer {

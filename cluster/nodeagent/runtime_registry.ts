@@ -10,32 +10,41 @@ export type RuntimeName = typeof RUNTIME_NAMES[number];
 export class RuntimeUnavailableError extends Error {}
 
 type SimModule = typeof import("../flink-sim/mod.ts");
+type RealModule = typeof import("../flink-real/mod.ts");
 
 const factories: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
   async sim() {
-    // Loaded at run time (typed by SimModule): a simulator that fails to load then costs its pods,
-    // not the whole agent and with it the Node.
-    const specifier = new URL("../flink-sim/mod.ts", import.meta.url).href;
-    let mod: SimModule;
-    try {
-      mod = await import(specifier) as SimModule;
-    } catch (err) {
-      throw new RuntimeUnavailableError(
-        `runtime "sim" could not be loaded from cluster/flink-sim/mod.ts: ${
-          err instanceof Error ? err.message : err
-        }`,
-      );
-    }
+    const mod = await loadModule<SimModule>("sim", "../flink-sim/mod.ts");
     return mod.createSimRuntime();
   },
-  real() {
-    return Promise.reject(
-      new RuntimeUnavailableError(
-        'runtime "real" (real Flink JVMs) is not available yet; start the node agent with --runtime sim',
-      ),
-    );
+  async real() {
+    const mod = await loadModule<RealModule>("real", "../flink-real/mod.ts");
+    try {
+      return await mod.createRealRuntime();
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        `runtime "real" cannot run here: ${err instanceof Error ? err.message : err}`,
+      );
+    }
   },
 };
+
+/**
+ * Loads a runtime's module at run time (typed by its module type): a runtime that fails to load
+ * then costs its pods, not the whole agent and with it the Node.
+ */
+async function loadModule<T>(name: RuntimeName, path: string): Promise<T> {
+  const specifier = new URL(path, import.meta.url).href;
+  try {
+    return await import(specifier) as T;
+  } catch (err) {
+    throw new RuntimeUnavailableError(
+      `runtime "${name}" could not be loaded from cluster/${path.slice(3)}: ${
+        err instanceof Error ? err.message : err
+      }`,
+    );
+  }
+}
 
 export function isRuntimeName(name: string): name is RuntimeName {
   return (RUNTIME_NAMES as readonly string[]).includes(name);

@@ -8,7 +8,7 @@ Deno.test("flags: defaults match kubelet and the cluster launcher", () => {
     kubeconfig: undefined,
     stateDir: "/tmp/s",
     nodeName: "flinkop-node-0",
-    runtimes: ["sim"],
+    runtimes: ["sim", "real"],
     crashBackoffBaseMs: 10_000,
     crashBackoffMaxMs: 300_000,
     echoContainerLogs: false,
@@ -41,12 +41,14 @@ Deno.test("flags: every option, and environment fallbacks", () => {
     FLINKOP_NODE_AGENT_CRASH_BACKOFF_MAX_MS: "100",
     FLINKOP_NODE_AGENT_ECHO_CONTAINER_LOGS: "1",
     FLINKOP_NODE_AGENT_POD_CIDR: "10.99.0.0/16",
+    FLINKOP_NODE_AGENT_RUNTIME: "real,sim",
   };
   const fromEnv = parseAgentFlags(["--state-dir=/s"], (n) => env[n]);
   assert.equal(fromEnv.crashBackoffBaseMs, 500);
   assert.equal(fromEnv.crashBackoffMaxMs, 500, "the cap is never below the base");
   assert.equal(fromEnv.echoContainerLogs, true);
   assert.equal(fromEnv.podCidr, "10.99.0.0/16");
+  assert.deepEqual(fromEnv.runtimes, ["real", "sim"]);
 });
 
 Deno.test("flags: mistakes are usage errors", () => {

@@ -135,8 +135,9 @@ integrationTest(
     }
     assert.deepEqual(fetches.direct, [], "requests that bypassed the API server");
     const proxied = (await proxiedRequests(client)) - proxiedBefore;
-    // Deploy, observe, stop-with-savepoint and its polling, redeploy, observe: dozens of calls.
-    assert.ok(proxied >= 10, `the API server proxied only ${proxied} requests`);
+    // At least the stop-with-savepoint, one poll of it, and one observation of each job (about
+    // 15 in practice).
+    assert.ok(proxied >= 4, `the API server proxied only ${proxied} requests`);
   },
   { ignore },
 );

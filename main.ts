@@ -4,6 +4,7 @@
  */
 import { allCrds, renderCrdYaml, writeCrds } from "./lib/api/crds.ts";
 import { flag, parseArgs } from "./lib/cli/args.ts";
+import { errorMessage } from "./lib/error_message.ts";
 import { runOperator } from "./lib/operator.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -31,40 +32,54 @@ Flags for run:
 
 See README.md and docs/configuration.md for every configuration key.`;
 
+/**
+ * Dispatches on the command (the first argument); each command parses the rest of the command
+ * line itself, once.
+ */
 async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    console.error(`flinkop: ${(err as Error).message}`);
-    return 2;
-  }
-  if (flag(args, "help") || args.command === "help") {
+  const [command, ...rest] = argv;
+  if (
+    ["help", "--help", "-h"].includes(command) || rest.some((a) => a === "--help" || a === "-h")
+  ) {
     console.log(HELP);
     return 0;
   }
-  switch (args.command) {
+  switch (command) {
     case "version":
       console.log(VERSION);
       return 0;
-    case "crds": {
-      const dir = flag(args, "write");
-      if (dir) {
-        for (const path of await writeCrds(dir)) console.error(`wrote ${path}`);
-      } else {
-        console.log(allCrds().map(renderCrdYaml).join("---\n"));
-      }
-      return 0;
-    }
+    case "crds":
+      return await crds(rest);
     case "run":
-      return await runOperator(argv.slice(1), Deno.env.toObject());
+      return await runOperator(rest, Deno.env.toObject());
     case undefined:
       console.error(`flinkop: missing command\n\n${HELP}`);
       return 2;
     default:
-      console.error(`flinkop: unknown command "${args.command}" (try --help)`);
+      console.error(`flinkop: unknown command "${command}" (try --help)`);
       return 2;
   }
+}
+
+/** `flinkop crds [--write DIR]`. */
+async function crds(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+    const unknown = [...args.flags.keys()].find((name) => name !== "write");
+    if (unknown) throw new Error(`unknown flag --${unknown} for crds (see --help)`);
+    if (args.command !== undefined) throw new Error(`unexpected argument "${args.command}"`);
+  } catch (err) {
+    console.error(`flinkop: ${errorMessage(err)}`);
+    return 2;
+  }
+  const dir = flag(args, "write");
+  if (dir) {
+    for (const path of await writeCrds(dir)) console.error(`wrote ${path}`);
+  } else {
+    console.log(allCrds().map(renderCrdYaml).join("---\n"));
+  }
+  return 0;
 }
 
 if (import.meta.main) {
@@ -72,7 +87,7 @@ if (import.meta.main) {
     Deno.exit(await main(Deno.args));
   } catch (err) {
     // E.g. a permission the compiled binary does not hold: one line, not a stack trace.
-    console.error(`flinkop: ${err instanceof Error ? err.message : err}`);
+    console.error(`flinkop: ${errorMessage(err)}`);
     Deno.exit(1);
   }
 }

@@ -96,15 +96,6 @@ export const RESOURCE_LIFECYCLE_STATES = [
 export const ResourceLifecycleStateSchema = z.enum(RESOURCE_LIFECYCLE_STATES);
 export type ResourceLifecycleState = z.infer<typeof ResourceLifecycleStateSchema>;
 
-/** Lifecycle states FKO's metrics treat as terminal. */
-export const TERMINAL_LIFECYCLE_STATES: readonly ResourceLifecycleState[] = [
-  "SUSPENDED",
-  "STABLE",
-  "ROLLED_BACK",
-  "FAILED",
-  "DELETED",
-];
-
 export const SNAPSHOT_STATES = [
   "COMPLETED",
   "FAILED",
@@ -163,8 +154,4 @@ export const GLOBALLY_TERMINAL_FLINK_JOB_STATES: readonly FlinkJobState[] = [
 export function isGloballyTerminal(state: string | undefined): boolean {
   return state !== undefined &&
     (GLOBALLY_TERMINAL_FLINK_JOB_STATES as readonly string[]).includes(state);
-}
-
-export function isFlinkJobState(value: unknown): value is FlinkJobState {
-  return typeof value === "string" && (FLINK_JOB_STATES as readonly string[]).includes(value);
 }

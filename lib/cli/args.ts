@@ -6,9 +6,9 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value. */
-const BOOLEAN_FLAGS = new Set(["help", "version", "watch-own-namespace", "no-leader-election"]);
+const BOOLEAN_FLAGS = new Set(["help"]);
 
-export function parseArgs(argv: string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string[]>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -15,18 +15,6 @@ export interface OperatorArgs {
   readonly unparsed: readonly string[];
 }
 
-/** Usage text for the flags understood by {@link parseOperatorArgs}. */
-export const OPERATOR_FLAGS_HELP = `Configuration flags:
-  --config-file <path>      Flink-style config file (config.yaml: YAML; flink-conf.yaml: flat)
-  --config-dir <dir>        Config directory (ConfigMap mount) with config.yaml or flink-conf.yaml
-                            (default: $FLINK_CONF_DIR; $CONF_OVERRIDE_DIR is layered on top)
-  --set <key>=<value>       Set any option, e.g. --set kubernetes.operator.reconcile.interval=30s
-  --watch-namespaces <a,b>  Namespaces to watch (default: all; env WATCH_NAMESPACES)
-  --watch-own-namespace     Watch only the operator's own namespace (sidecar mode)
-  --label-selector <sel>    Only reconcile resources matching this label selector
-  --log-format <f>          json | text | auto (default auto: text on a terminal, else json)
-  --log-level <level>       trace | debug | info | warning | error | fatal (default info)`;
-
 const VALUE_FLAGS = new Set([
   "--config-file",
   "--config-dir",

@@ -1,6 +1,7 @@
 import { InvalidValueError } from "./config_error.ts";
 import { type CronSchedule, parseQuartzCron } from "./cron.ts";
 import { parseDuration } from "./duration.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** How `kubernetes.operator.periodic.{savepoint,checkpoint}.interval` asks for periodic snapshots. */
 export type PeriodicInterval =
@@ -31,6 +32,6 @@ export function parsePeriodicInterval(value: string | undefined): PeriodicInterv
   try {
     return { kind: "cron", expr: text, schedule: parseQuartzCron(text) };
   } catch (error) {
-    throw new InvalidValueError(`${(error as Error).message} (expected ${EXPECTED})`);
+    throw new InvalidValueError(`${errorMessage(error)} (expected ${EXPECTED})`);
   }
 }

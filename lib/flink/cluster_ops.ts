@@ -1,5 +1,5 @@
 import type { KubeClient } from "../kube/client.ts";
-import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
+import { isAlreadyExists } from "../kube/errors.ts";
 import { type KubeObject, Resources, type ResourceType } from "../kube/resource.ts";
 import { sleep } from "../runtime/backoff.ts";
 import { deleteHaMetadata } from "./ha.ts";
@@ -73,18 +73,4 @@ export async function deleteCluster(
   }
   if (opts.deleteHaData) await deleteHaMetadata(client, namespace, clusterId);
   return gone;
-}
-
-/** Ignores a 404 so cleanup steps stay idempotent. */
-export async function deleteIfExists(
-  client: KubeClient,
-  type: ResourceType,
-  namespace: string,
-  name: string,
-): Promise<void> {
-  try {
-    await client.delete(type, namespace, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }

@@ -10,11 +10,6 @@ export interface ConfigMapLike extends KubeObject {
   data?: Record<string, string>;
 }
 
-export const HA_LABELS = (clusterId: string) => ({
-  app: clusterId,
-  type: "flink-native-kubernetes",
-});
-
 export function haLabelSelector(clusterId: string): string {
   return `app=${clusterId},type=flink-native-kubernetes`;
 }

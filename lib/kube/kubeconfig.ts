@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { errorMessage } from "../error_message.ts";
 
 /**
  * Where and how to reach the API server. Certificates, static and file-backed tokens and the
@@ -82,7 +83,7 @@ function fromKubeconfigFile(path: string): Connection {
       return Deno.readTextFileSync(full);
     } catch (err) {
       throw new Error(
-        `kubeconfig ${path}: cannot read ${fileKey} ${full}: ${(err as Error).message}`,
+        `kubeconfig ${path}: cannot read ${fileKey} ${full}: ${errorMessage(err)}`,
       );
     }
   };

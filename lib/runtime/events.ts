@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { type KubeObject, Resources } from "../kube/resource.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["flinkop", "runtime", "events"]);
 
@@ -44,7 +45,7 @@ export class EventRecorder {
       log.warn("cannot record event {reason} on {name}: {error}", {
         reason: spec.reason,
         name: target.metadata.name,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
     }
   }

@@ -5,6 +5,7 @@ import { keyOf, type KubeObject, type ResourceType } from "../kube/resource.ts";
 import { Backoff, type BackoffPolicy, sleep, WATCH_BACKOFF } from "./backoff.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import type { Store } from "./store.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["flinkop", "runtime", "watch"]);
 
@@ -87,7 +88,7 @@ export class Watcher<T extends KubeObject> {
         log.warn("{kind} watch failed, retrying in {delay} ms: {error}", {
           kind: this.kind,
           delay,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
         await sleep(delay, signal);
       }

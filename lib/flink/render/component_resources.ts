@@ -2,6 +2,7 @@ import type { JobManagerSpec, TaskManagerSpec } from "../../api/mod.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
 import { parseQuantity, quantityText } from "../../kube/quantity.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /**
  * The compute resources one role (JobManager or TaskManager) asks for, read from its spec as
@@ -110,6 +111,6 @@ function parse(path: string, read: () => number): number {
   try {
     return read();
   } catch (error) {
-    throw new ConfigError({ key: path, message: (error as Error).message });
+    throw new ConfigError({ key: path, message: errorMessage(error) });
   }
 }

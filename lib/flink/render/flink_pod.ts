@@ -3,6 +3,7 @@ import { MAIN_CONTAINER_NAME } from "./cluster_names.ts";
 import { decodeFlinkList, decodeFlinkMap } from "./flink_structured_value.ts";
 import { formatJavaDouble } from "./flink_value_text.ts";
 import { ensureMainContainer, mainContainerOf, type PodTemplate } from "./pod_template.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /**
  * Turns a role's pod template into the pod template of its Deployment the way Flink's
@@ -183,7 +184,7 @@ export class PodOptionReader {
     try {
       return read();
     } catch (error) {
-      throw new ConfigError({ key, message: (error as Error).message });
+      throw new ConfigError({ key, message: errorMessage(error) });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from "../../config/config_error.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /**
  * Total process memory of a JobManager or TaskManager as Flink derives it from the
@@ -75,6 +76,6 @@ function readSize(conf: Readonly<Record<string, string>>, key: string): number |
   try {
     return parseMemorySize(text);
   } catch (error) {
-    throw new ConfigError({ key, message: (error as Error).message });
+    throw new ConfigError({ key, message: errorMessage(error) });
   }
 }

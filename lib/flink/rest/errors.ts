@@ -42,10 +42,6 @@ export class FlinkTimeoutError extends Error {
   }
 }
 
-export function isFlinkRestError(err: unknown, status?: number): err is FlinkRestError {
-  return err instanceof FlinkRestError && (status === undefined || err.status === status);
-}
-
 /** The JobManager could not be asked (as opposed to having answered with an error). */
 export function isFlinkUnavailable(err: unknown): boolean {
   return err instanceof FlinkUnreachableError || err instanceof FlinkTimeoutError;

@@ -18,6 +18,7 @@ import {
   snapshotEvent,
   type SnapshotPass,
 } from "./snapshot_pass.ts";
+import { errorMessage } from "../../error_message.ts";
 
 export async function disposeOnDeletion(s: SnapshotPass): Promise<Action> {
   const spec = s.snapshot.spec;
@@ -47,7 +48,7 @@ export async function disposeOnDeletion(s: SnapshotPass): Promise<Action> {
     log.info("snapshot {snapshot}: disposing of savepoint {path}", { snapshot: s.name, path });
     return Action.done();
   } catch (err) {
-    return await waitOrRelease(s, `disposal failed: ${(err as Error).message}`, path);
+    return await waitOrRelease(s, `disposal failed: ${errorMessage(err)}`, path);
   }
 }
 

@@ -9,6 +9,7 @@ import { isJobRunning, type SnapshotJob } from "./job_target.ts";
 import { abandon, failAttempt, SnapshotError } from "./outcomes.ts";
 import { isSavepoint, log, restClient, snapshotEvent, type SnapshotPass } from "./snapshot_pass.ts";
 import { markCompleted } from "./snapshot_status.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /** Returns the next step, or undefined when the snapshot must be triggered (again) now. */
 export async function observeInProgress(s: SnapshotPass): Promise<Action | undefined> {
@@ -38,7 +39,7 @@ export async function observeInProgress(s: SnapshotPass): Promise<Action | undef
       // Not an answer about the snapshot: ask again later instead of counting a failure.
       log.info("snapshot {snapshot}: JobManager not reachable, polling again later: {error}", {
         snapshot: s.name,
-        error: (err as Error).message,
+        error: errorMessage(err),
       });
       return Action.requeue(interval);
     }
@@ -97,7 +98,7 @@ async function pollCheckpoint(
       type: "Warning",
       reason: "CheckpointError",
       message: `Checkpoint ${result.checkpointId} completed but its path could not be read (${
-        (err as Error).message
+        errorMessage(err)
       }); raise web.checkpoints.history to keep more checkpoints in Flink's history`,
     });
   }

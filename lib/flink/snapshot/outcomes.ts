@@ -4,6 +4,7 @@ import { serializeErrorJson } from "../spec/error_json.ts";
 import { describeJob, type SnapshotJob } from "./job_target.ts";
 import { isSavepoint, log, snapshotEvent, type SnapshotPass } from "./snapshot_pass.ts";
 import { markAbandoned, recordFailure } from "./snapshot_status.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /** A problem with the snapshot request itself, reported as its message. */
 export class SnapshotError extends Error {
@@ -27,7 +28,7 @@ export async function failAttempt(s: SnapshotPass, err: unknown): Promise<Action
   });
   s.memory.failedAt.set(s.uid, now);
   const noun = isSavepoint(s) ? "Savepoint" : "Checkpoint";
-  const cause = err instanceof Error ? err.message : String(err);
+  const cause = errorMessage(err);
   const attempts = s.status.failures;
   const message = outcome.retry
     ? `${noun} attempt ${attempts} failed, retrying in ${seconds(outcome.delayMs)}: ${cause}`

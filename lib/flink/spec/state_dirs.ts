@@ -34,12 +34,6 @@ export function savepointDirectory(config: Readonly<Record<string, string>>): st
   return key === undefined ? undefined : config[key].trim();
 }
 
-/** The configured checkpoint directory, if any. */
-export function checkpointDirectory(config: Readonly<Record<string, string>>): string | undefined {
-  const key = firstConfiguredKey(config, CHECKPOINT_DIR_KEYS);
-  return key === undefined ? undefined : config[key].trim();
-}
-
 export function isBlank(text: string | undefined): boolean {
   return text === undefined || text.trim() === "";
 }

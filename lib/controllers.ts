@@ -4,13 +4,15 @@ import type { ResourceType } from "./kube/resource.ts";
 import { getLogger } from "./log.ts";
 import type { Manager } from "./runtime/manager.ts";
 import { flinkDeploymentController } from "./flink/deployment/controller.ts";
-import { FlinkDeployments, FlinkStateSnapshots } from "./flink/resources.ts";
+import { FlinkDeployments, FlinkSessionJobs, FlinkStateSnapshots } from "./flink/resources.ts";
+import { flinkSessionJobController } from "./flink/sessionjob/controller.ts";
 import {
   flinkDeploymentJobResolver,
+  flinkSessionJobResolver,
   flinkStateSnapshotController,
-  markSnapshotResourcesAvailable,
   snapshotCrdServed,
 } from "./flink/snapshot/mod.ts";
+import type { JobEnv } from "./flink/job/resource_pass.ts";
 import {
   chooseRestAccessMode,
   isRunningInPod,
@@ -22,12 +24,8 @@ export interface ControllerDeps {
   config: OperatorConfig;
   /** `--rest-access`; picked automatically when absent. */
   restAccess?: string;
-}
-
-/** Test-only crash points, see lib/flink/deployment/pass.ts. */
-function crashPoints(): Set<string> {
-  const value = Deno.env.get("FLINKOP_TEST_CRASH_AT") ?? "";
-  return new Set(value.split(",").map((s) => s.trim()).filter(Boolean));
+  /** Called after every named write-ahead status write (crash-safety tests; see JobEnv). */
+  afterWrite?: (point: string) => void;
 }
 
 /** Registers every controller; returns the primary kinds (checked for CRDs and RBAC at start). */
@@ -43,27 +41,30 @@ export async function registerControllers(
     apiServerUrl: deps.client.server,
   });
   log.info("reaching JobManager REST APIs via {mode}: {reason}", { ...access });
-  const deploymentEnv = {
+  const kinds = [FlinkDeployments, FlinkSessionJobs];
+  // FKO: the snapshot controller runs only when enabled and its CRD is installed; otherwise the
+  // job controllers record snapshots in the legacy status fields.
+  const snapshotResources = deps.config.snapshotResourceEnabled &&
+    await snapshotCrdServed(deps.client);
+  const jobEnv: JobEnv = {
     config: deps.config,
     restAccess: access.mode,
     now: () => Date.now(),
-    crashPoints: crashPoints(),
+    snapshotResources,
+    afterWrite: deps.afterWrite,
   };
-  const kinds = [FlinkDeployments];
-  // FKO: the snapshot controller runs only when enabled and its CRD is installed; otherwise the
-  // job controllers record snapshots in the legacy status fields.
-  if (deps.config.snapshotResourceEnabled && await snapshotCrdServed(deps.client)) {
-    markSnapshotResourcesAvailable(deploymentEnv);
+  if (snapshotResources) {
     manager.add(flinkStateSnapshotController({
       config: deps.config,
       restAccess: access.mode,
       now: () => Date.now(),
-      resolvers: [flinkDeploymentJobResolver(deps.config)],
+      resolvers: [flinkDeploymentJobResolver(deps.config), flinkSessionJobResolver(deps.config)],
     }));
     kinds.push(FlinkStateSnapshots);
   } else {
     log.info("FlinkStateSnapshot resources disabled: snapshots go to the legacy status fields");
   }
-  manager.add(flinkDeploymentController(deploymentEnv));
+  manager.add(flinkDeploymentController(jobEnv));
+  manager.add(flinkSessionJobController(jobEnv));
   return kinds;
 }

@@ -7,27 +7,37 @@ import { checkApiServer, checkResourceAccess, StartupError } from "./preflight.t
 import { Manager } from "./runtime/manager.ts";
 import { registerControllers } from "./controllers.ts";
 import { VERSION } from "./version.ts";
+import { errorMessage } from "./error_message.ts";
 
 const OWN_FLAGS = new Set(["kubeconfig", "rest-access"]);
+
+/** Hooks for tests that run the real operator process. */
+export interface OperatorHooks {
+  /** Called after every named write-ahead status write (see JobEnv.afterWrite). */
+  afterWrite?: (point: string) => void;
+}
 
 /** `flinkop run`: returns the process exit code. */
 export async function runOperator(
   argv: string[],
   env: Record<string, string | undefined>,
+  hooks: OperatorHooks = {},
 ): Promise<number> {
   let config: OperatorConfig;
   let kubeconfig: string | undefined;
   let restAccess: string | undefined;
   try {
     config = loadOperatorConfig({ args: argv, env });
-    const rest = parseArgs(["run", ...config.unparsedArgs]);
+    // What the configuration flags left over: the flags of `run` itself.
+    const rest = parseArgs(config.unparsedArgs);
     for (const name of rest.flags.keys()) {
       if (!OWN_FLAGS.has(name)) {
         throw new ConfigError({ key: `--${name}`, message: "unknown flag (see --help)" });
       }
     }
-    if (rest.positionals.length) {
-      throw new ConfigError({ key: "", message: `unexpected argument "${rest.positionals[0]}"` });
+    const positional = rest.command ?? rest.positionals[0];
+    if (positional !== undefined) {
+      throw new ConfigError({ key: "", message: `unexpected argument "${positional}"` });
     }
     kubeconfig = rest.flags.get("kubeconfig")?.at(-1);
     restAccess = rest.flags.get("rest-access")?.at(-1);
@@ -38,7 +48,7 @@ export async function runOperator(
       });
     }
   } catch (err) {
-    console.error(`flinkop: ${(err as Error).message}`);
+    console.error(`flinkop: ${errorMessage(err)}`);
     return 1;
   }
 
@@ -50,7 +60,7 @@ export async function runOperator(
   try {
     client = await KubeClient.connect({ kubeconfig });
   } catch (err) {
-    console.error(`flinkop: ${(err as Error).message}`);
+    console.error(`flinkop: ${errorMessage(err)}`);
     return 1;
   }
 
@@ -88,7 +98,12 @@ export async function runOperator(
         }
         : undefined,
     });
-    const kinds = await registerControllers(manager, { client, config, restAccess });
+    const kinds = await registerControllers(manager, {
+      client,
+      config,
+      restAccess,
+      afterWrite: hooks.afterWrite,
+    });
     await checkResourceAccess(client, kinds, namespaces);
     log.info(
       "flinkop {version} starting against {server} (Kubernetes {serverVersion}), watching {ns}",

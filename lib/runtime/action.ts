@@ -7,7 +7,10 @@ export interface Action {
 }
 
 export const Action = {
-  /** Wait for the next change of the object or of something it owns. */
+  /**
+   * Nothing to do until the object or something it watches changes. The controller still runs
+   * one pass per resync interval as a safety net for changes a watch missed.
+   */
   done(): Action {
     return {};
   },

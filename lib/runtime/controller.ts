@@ -16,6 +16,7 @@ import type { StatusWriter } from "./status.ts";
 import { Store } from "./store.ts";
 import { WorkQueue } from "./queue.ts";
 import { Watcher } from "./watcher.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["flinkop", "runtime", "controller"]);
 
@@ -39,8 +40,11 @@ export interface ReconcileContext<T extends KubeObject> {
 export interface SecondaryWatch {
   type: ResourceType;
   labelSelector?: string;
-  /** Keys of primary objects to reconcile when this object changes; default: owner references. */
-  map?: (obj: KubeObject) => ObjectKey[];
+  /**
+   * Keys of primary objects to reconcile when this object changes; default: owner references.
+   * `primaries` is the primary cache, for mappings that need to look up the primaries.
+   */
+  map?: (obj: KubeObject, primaries: Store<KubeObject>) => ObjectKey[];
 }
 
 export interface ControllerSpec<T extends KubeObject> {
@@ -50,8 +54,13 @@ export interface ControllerSpec<T extends KubeObject> {
   /** With `finalizer`: runs on deletion; `Action.done()` releases the object (see finalizer.ts). */
   cleanup?(obj: T, ctx: ReconcileContext<T>): Promise<Action>;
   finalizer?: string;
-  /** The controller's one error-to-status hook: record the failure (status, event); may rethrow. */
+  /**
+   * The controller's one error-to-status hook: record the failure (status, event). What it
+   * throws is logged and ignored; the error policy (retry or not) is the runtime's.
+   */
   onError?(obj: T, err: unknown, ctx: ReconcileContext<T>): Promise<void>;
+  /** The object is gone from the cluster: drop whatever the controller remembers about it. */
+  forget?(obj: T): void;
   watches?: SecondaryWatch[];
   labelSelector?: string;
 }
@@ -102,6 +111,7 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
           onDelete: (obj) => {
             this.queue.remove(keyOf(obj.metadata));
             if (obj.metadata.uid) rt.status.forget(obj.metadata.uid);
+            spec.forget?.(obj);
           },
         }) as unknown as Watcher<KubeObject>,
       );
@@ -109,8 +119,9 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
     for (const w of spec.watches ?? []) {
       const store = this.#cacheFor(w.type);
       const map = w.map ?? ((obj: KubeObject) => ownerKeys(obj, spec.type));
+      const primaries = this.store as unknown as Store<KubeObject>;
       const enqueue = (obj: KubeObject) => {
-        for (const key of map(obj)) this.queue.add(key);
+        for (const key of map(obj, primaries)) this.queue.add(key);
       };
       for (const ns of namespaces) {
         this.#watchers.push(
@@ -229,7 +240,7 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
   }
 
   async #handleError(obj: T, err: unknown, ctx: ReconcileContext<T>): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     try {
       await this.spec.onError?.(obj, err, ctx);
     } catch (hookErr) {

@@ -5,9 +5,9 @@ import type { KubeObject, ResourceType } from "../kube/resource.ts";
 /**
  * Finalizer contract (the controller applies it for every controller that declares a finalizer):
  *
- * 1. Before the first reconcile of an object that is not being deleted, the finalizer is added.
- *    Nothing else happens in that pass, so reconcile never runs on an object whose deletion could
- *    skip cleanup.
+ * 1. Before the first reconcile of an object that is not being deleted, the finalizer is added;
+ *    reconcile then runs in the same pass on the object as the API server returned it. So
+ *    reconcile never runs on an object whose deletion could skip cleanup.
  * 2. Once the object has a deletionTimestamp and still carries our finalizer, `cleanup` runs
  *    instead of `reconcile`. It must be idempotent: it may run many times, also after a crash.
  * 3. Cleanup returning `Action.done()` means finished: the finalizer is removed with a JSON patch

@@ -17,7 +17,7 @@ import {
 import { createOrReplace } from "../../lib/flink/cluster_ops.ts";
 
 /**
- * The write-ahead points of a savepoint upgrade, in order (see lib/flink/deployment): the stop
+ * The write-ahead points of a savepoint upgrade, in order (see lib/flink/job): the stop
  * trigger recorded, the savepoint recorded with the upgrade target, the restore attempt, the new
  * job id, and the deployed spec.
  */
@@ -56,7 +56,7 @@ for (const point of CRASH_POINTS) {
       const oldJob = fd.status!.jobStatus!.jobId!;
 
       // Upgrade with an operator that dies right after the chosen write-ahead status write.
-      op = await spawnOperator(ns, { env: { FLINKOP_TEST_CRASH_AT: point } });
+      op = await spawnOperator(ns, { crashAt: point });
       let counterBefore = 0;
       try {
         counterBefore = await jobCounter(client, ns, "wal");

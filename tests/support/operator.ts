@@ -44,39 +44,44 @@ export function installCrds(client: KubeClient): Promise<void> {
   return crdsInstalled;
 }
 
+/** CRDs installed, and the `flink` service account the Flink pods run as (FKO's examples). */
+export async function prepareNamespace(client: KubeClient, namespace: string): Promise<void> {
+  await installCrds(client);
+  await createOrReplace(client, Resources.serviceAccounts, {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "flink", namespace },
+  });
+}
+
 export interface RunningOperator {
   manager: Manager;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the operator for `namespace`. It reaches JobManagers by `pod-ip` unless `restAccess`
+ * Starts the operator for `namespace` (or several). It reaches JobManagers by `pod-ip` unless `restAccess`
  * says otherwise (`api-proxy` needs the pod network of tests/support/pod_network.ts).
  */
 export async function startOperator(
   client: KubeClient,
-  namespace: string,
+  namespace: string | string[],
   settings: Record<string, string> = {},
   opts: { restAccess?: RestAccessMode } = {},
 ): Promise<RunningOperator> {
-  await installCrds(client);
-  // The Flink pods run as this service account, as in FKO's examples.
-  await createOrReplace(client, Resources.serviceAccounts, {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: { name: "flink", namespace },
-  });
+  const namespaces = typeof namespace === "string" ? [namespace] : namespace;
+  for (const ns of namespaces) await prepareNamespace(client, ns);
   if (Deno.env.get("FLINKOP_TEST_LOG")) setupLogging({ format: "text", level: "debug" });
   const args = Object.entries({ ...FAST_OPERATOR_CONFIG, ...settings })
     .flatMap(([k, v]) => ["--set", `${k}=${v}`]);
   const config = loadOperatorConfig({
-    args: [...args, "--watch-namespaces", namespace],
+    args: [...args, "--watch-namespaces", namespaces.join(",")],
     env: {},
     readFile: () => null,
   });
   const manager = new Manager({
     client,
-    namespaces: [namespace],
+    namespaces,
     concurrency: 4,
     retry: { initialMs: config.retry.initialMs, factor: 1.5, maxMs: 5_000 },
     maxAttempts: 50,

@@ -1,4 +1,10 @@
 /** Runs `main.ts run` as a child process, for tests that kill, restart or sandbox the operator. */
+
+/** What the child runs: `main.ts run` (the product), or the crash-test entry. */
+const ENTRIES = {
+  main: ["main.ts", "run"],
+  crashing: ["tests/support/crashing_operator.ts"],
+} as const;
 import { FAST_OPERATOR_CONFIG } from "./operator.ts";
 import { testKubeconfig } from "./cluster.ts";
 
@@ -14,7 +20,12 @@ export class OperatorProcess {
   exitCode: number | undefined;
   readonly status: Promise<Deno.CommandStatus>;
 
-  constructor(flags: string[], args: string[], env: Record<string, string>) {
+  constructor(
+    flags: string[],
+    args: string[],
+    env: Record<string, string>,
+    entry: keyof typeof ENTRIES = "main",
+  ) {
     // A clean environment: nothing from the caller (KUBECONFIG, WATCH_NAMESPACES, proxies,
     // FLINK_CONF_*) may change what is tested; only what deno needs to find its cache.
     const passThrough: Record<string, string> = {};
@@ -23,7 +34,7 @@ export class OperatorProcess {
       if (value !== undefined) passThrough[name] = value;
     }
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...flags, `${repoRoot}/main.ts`, "run", ...args],
+      args: ["run", "--no-prompt", ...flags, ...entryArgs(entry), ...args],
       cwd: repoRoot,
       clearEnv: true,
       env: { ...passThrough, NO_COLOR: "1", ...env },
@@ -101,6 +112,11 @@ export class OperatorProcess {
   }
 }
 
+function entryArgs(entry: keyof typeof ENTRIES): string[] {
+  const [file, ...rest] = ENTRIES[entry];
+  return [`${repoRoot}/${file}`, ...rest];
+}
+
 export function operatorArgs(
   kubeconfig: string,
   healthPort: number | undefined,
@@ -126,14 +142,19 @@ export function operatorArgs(
   ];
 }
 
-/** The operator with all permissions against the shared test cluster, watching one namespace. */
+/**
+ * The operator with all permissions against the shared test cluster, watching one namespace.
+ * With `crashAt`, it exits right after that write-ahead status write (crash-safety tests).
+ */
 export async function spawnOperator(
   namespace: string,
-  opts: { env?: Record<string, string>; settings?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; settings?: Record<string, string>; crashAt?: string } = {},
 ): Promise<OperatorProcess> {
   const args = operatorArgs(await testKubeconfig(), undefined, [
     "--watch-namespaces",
     namespace,
   ], opts.settings);
-  return new OperatorProcess(["-A"], args, opts.env ?? {});
+  if (opts.crashAt === undefined) return new OperatorProcess(["-A"], args, opts.env ?? {});
+  const env = { ...opts.env, FLINKOP_TEST_CRASH_AT: opts.crashAt };
+  return new OperatorProcess(["-A"], args, env, "crashing");
 }

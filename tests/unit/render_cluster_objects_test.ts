@@ -1,3 +1,4 @@
+import { LAST_STATE_SAVEPOINT_SENTINEL } from "../../lib/flink/spec/upgrade.ts";
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import type { FlinkDeployment } from "../../lib/api/mod.ts";
@@ -6,7 +7,6 @@ import type { KubeObject } from "../../lib/kube/resource.ts";
 import {
   hasPendingOwnerUid,
   jobManagerOwnedObjects,
-  LAST_STATE_SENTINEL,
   OPERATOR_STARTUP_PROBE,
   parseFlinkConfigFile,
   renderCluster,
@@ -167,12 +167,12 @@ Deno.test("the config map holds the cluster-side config", async () => {
 
 Deno.test("native HA: no internal service, TaskManager pod template shipped", async () => {
   const d = await exampleDeployment("stateful-application.yaml");
-  const cluster = render(d, {}, { savepointPath: LAST_STATE_SENTINEL, haRestore: true });
+  const cluster = render(d, {}, { savepointPath: LAST_STATE_SAVEPOINT_SENTINEL, haRestore: true });
   assert.equal(cluster.internalService, undefined);
   const conf = configOf(cluster.flinkConfigMap);
   assert.equal(conf["jobmanager.rpc.address"], undefined);
   assert.equal(conf["high-availability.jobmanager.port"], "6123");
-  assert.equal(conf["execution.savepoint.path"], LAST_STATE_SENTINEL);
+  assert.equal(conf["execution.savepoint.path"], LAST_STATE_SAVEPOINT_SENTINEL);
   assert.equal(
     conf["kubernetes.pod-template-file.taskmanager"],
     "/opt/flink/pod-template/taskmanager-pod-template.yaml",

@@ -1,3 +1,4 @@
+import { LAST_STATE_SAVEPOINT_SENTINEL } from "../../lib/flink/spec/upgrade.ts";
 import assert from "node:assert/strict";
 import { ConfigError } from "../../lib/config/config_error.ts";
 import {
@@ -7,7 +8,6 @@ import {
   getCheckpointsDir,
   getSavepointsDir,
   jobIdFromConfig,
-  LAST_STATE_SENTINEL,
   stripOperatorKeys,
 } from "../../lib/flink/render/mod.ts";
 import {
@@ -80,12 +80,12 @@ Deno.test("deploy config of basic-application sets every §2.7 key", async () =>
 
 Deno.test("deploy config of stateful-application: HA, last-state and job-result store", async () => {
   const d = await exampleDeployment("stateful-application.yaml");
-  const conf = deployConfigOf(d, { savepointPath: LAST_STATE_SENTINEL, haRestore: true });
+  const conf = deployConfigOf(d, { savepointPath: LAST_STATE_SAVEPOINT_SENTINEL, haRestore: true });
   assert.equal(conf["high-availability.cluster-id"], "flink-example-statemachine");
   assert.equal(conf["high-availability.type"], "kubernetes");
   // The user's interval wins over the 5 min last-state default.
   assert.equal(conf["execution.checkpointing.interval"], "10s");
-  assert.equal(conf["execution.savepoint.path"], LAST_STATE_SENTINEL);
+  assert.equal(conf["execution.savepoint.path"], LAST_STATE_SAVEPOINT_SENTINEL);
   assert.equal(conf["job-result-store.delete-on-commit"], "false");
   assert.equal(
     conf["job-result-store.storage-path"],
@@ -131,7 +131,10 @@ Deno.test("the restore path is set, mirrored to the 1.20 key when present, or re
   assert.equal(empty["execution.savepoint.path"], undefined);
   assert.equal(empty["execution.state-recovery.path"], undefined);
 
-  assert.throws(() => deployConfigOf(d, { savepointPath: LAST_STATE_SENTINEL }), /HA restores/);
+  assert.throws(
+    () => deployConfigOf(d, { savepointPath: LAST_STATE_SAVEPOINT_SENTINEL }),
+    /HA restores/,
+  );
 });
 
 Deno.test("a job id fixed by the user wins over the operator's", async () => {

@@ -281,7 +281,7 @@ const ROWS: Row[] = [
 for (const row of ROWS) {
   for (const mode of ["native", "standalone"] as KubernetesDeploymentMode[]) {
     Deno.test(`diffSpecs (${mode}): ${row.name}`, () => {
-      const diff = diffSpecs(spec(row.before), spec(row.after), { mode });
+      const diff = diffSpecs("FlinkDeployment", spec(row.before), spec(row.after), { mode });
       assert.equal(diff.type, row[mode], JSON.stringify(diff.changes));
       assert.deepEqual(diff.changes.map((change) => change.path), row.paths);
     });
@@ -289,8 +289,8 @@ for (const row of ROWS) {
 }
 
 Deno.test("diffSpecs: the same spec gives IGNORE without changes", () => {
-  const diff = diffSpecs(spec(), spec(), { mode: "native" });
-  assert.deepEqual(diff, { type: "IGNORE", changes: [] });
+  const diff = diffSpecs("FlinkDeployment", spec(), spec(), { mode: "native" });
+  assert.deepEqual(diff, { kind: "FlinkDeployment", type: "IGNORE", changes: [] });
 });
 
 Deno.test("diffSpecs: a spec read back from lastReconciledSpec equals the original", () => {
@@ -300,11 +300,16 @@ Deno.test("diffSpecs: a spec read back from lastReconciledSpec equals the origin
     s.job = { ...(s.job as object), args: ["a"], upgradeMode: "stateless" };
   });
   const readBack = parseSpecWithMeta("FlinkDeployment", reconciled(original)).spec;
-  assert.deepEqual(diffSpecs(readBack, original, { mode: "native" }).changes, []);
+  assert.deepEqual(
+    diffSpecs("FlinkDeployment", readBack, original, { mode: "native" }).changes,
+    [],
+  );
 });
 
 Deno.test("diffSpecs: change records before and after values", () => {
-  const diff = diffSpecs(spec(), spec(set("job.parallelism", 4)), { mode: "native" });
+  const diff = diffSpecs("FlinkDeployment", spec(), spec(set("job.parallelism", 4)), {
+    mode: "native",
+  });
   assert.deepEqual(diff.changes, [{
     path: "job.parallelism",
     type: "UPGRADE",
@@ -316,6 +321,7 @@ Deno.test("diffSpecs: change records before and after values", () => {
 
 Deno.test("describeDiff: FKO's SpecChanged message", () => {
   const diff = diffSpecs(
+    "FlinkDeployment",
     spec(),
     spec((s) => {
       setPath(s, "job.parallelism", 4);
@@ -332,6 +338,7 @@ Deno.test("describeDiff: FKO's SpecChanged message", () => {
 
 Deno.test("describeDiff: absent values are null, objects are JSON", () => {
   const diff = diffSpecs(
+    "FlinkDeployment",
     spec(),
     spec(set("jobManager.podTemplate", { metadata: { labels: { a: "b" } } })),
     { mode: "native" },
@@ -345,6 +352,7 @@ Deno.test("describeDiff: absent values are null, objects are JSON", () => {
 
 Deno.test("describeDiff: secret values are masked", () => {
   const diff = diffSpecs(
+    "FlinkDeployment",
     spec(config({ "s3.secret-key": "old-secret" })),
     spec((s) => {
       config({ "s3.secret-key": "new-secret", "s3.endpoint": "http://minio:9000" })(s);
@@ -368,7 +376,7 @@ Deno.test("describeDiff: secret values are masked", () => {
 });
 
 Deno.test("describeDiff: long values are shortened", () => {
-  const diff = diffSpecs(spec(), spec(set("job.entryClass", "x".repeat(1000))), {
+  const diff = diffSpecs("FlinkDeployment", spec(), spec(set("job.entryClass", "x".repeat(1000))), {
     mode: "native",
   });
   const message = describeDiff(diff);
@@ -381,4 +389,18 @@ Deno.test("aggregate: maximum in IGNORE < SCALE < UPGRADE < SAVEPOINT_REDEPLOY",
   assert.equal(aggregate(["SCALE", "IGNORE"]), "SCALE");
   assert.equal(aggregate(["UPGRADE", "SCALE"]), "UPGRADE");
   assert.equal(aggregate(["SAVEPOINT_REDEPLOY", "UPGRADE", "IGNORE"]), "SAVEPOINT_REDEPLOY");
+});
+
+Deno.test("diffSpecs: session job specs compare their own fields and name their kind", () => {
+  const before = { deploymentName: "session", flinkConfiguration: {}, job: { parallelism: 2 } };
+  const after = { deploymentName: "session", flinkConfiguration: {}, job: { parallelism: 4 } };
+  const diff = diffSpecs(
+    "FlinkSessionJob",
+    before as never,
+    after as never,
+    { mode: "native" },
+  );
+  assert.equal(diff.type, "UPGRADE");
+  assert.deepEqual(diff.changes.map((c) => c.path), ["job.parallelism"]);
+  assert.match(describeDiff(diff), /^UPGRADE change\(s\) detected \(Diff: FlinkSessionJobSpec\[/);
 });

@@ -6,10 +6,13 @@ import type { KubeObject } from "../../kube/resource.ts";
 import { Action } from "../../runtime/action.ts";
 import { FlinkSessionJobs } from "../resources.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
-import { lastReconciled } from "./bookkeeping.ts";
-import { removeCluster, suspendJob } from "./cluster.ts";
-import { observe } from "./observe.ts";
-import { event, isApplication, type Pass, rest, save } from "./pass.ts";
+import { errorMessage } from "../../error_message.ts";
+import { lastReconciled } from "../job/bookkeeping.ts";
+import { event, rest, save } from "../job/resource_pass.ts";
+import { suspendJob } from "../job/stop_job.ts";
+import { removeCluster } from "./cluster.ts";
+import { observeDeployment } from "./observe.ts";
+import { type DeploymentPass, isApplication } from "./pass.ts";
 
 const log = getLogger(["flinkop", "deployment", "cleanup"]);
 
@@ -20,7 +23,7 @@ const log = getLogger(["flinkop", "deployment", "cleanup"]);
  * deliberate block is bounded by `resource.cleanup.timeout`: past it the operator records why and
  * releases the resource rather than leaving it in Terminating forever.
  */
-export async function cleanup(p: Pass): Promise<Action> {
+export async function cleanup(p: DeploymentPass): Promise<Action> {
   if (p.status.lifecycleState !== "DELETING") {
     await event(p, { type: "Normal", reason: "Cleanup", message: "Cleaning up FlinkDeployment" });
     p.status.lifecycleState = "DELETING";
@@ -39,11 +42,11 @@ export async function cleanup(p: Pass): Promise<Action> {
     return Action.done();
   }
 
-  const rec = lastReconciled(p.status);
+  const rec = lastReconciled(p);
   const savepointOnDeletion = p.rc.get(OPTIONS.jobSavepointOnDeletion);
   try {
-    await observe(p).catch((err) =>
-      log.info("observe during cleanup: {error}", { error: String(err) })
+    await observeDeployment(p).catch((err) =>
+      log.info("observe during cleanup: {error}", { error: errorMessage(err) })
     );
     const jobMayRun = rec?.spec.job?.state === "running" &&
       !isGloballyTerminal(p.status.jobStatus.state) &&
@@ -70,13 +73,13 @@ export async function cleanup(p: Pass): Promise<Action> {
     return Action.done();
   } catch (err) {
     if (!overdue) throw err;
-    await giveUp(p, (err as Error).message);
+    await giveUp(p, errorMessage(err));
     await removeCluster(p, { deleteHaData: true }).catch(() => {});
     return Action.done();
   }
 }
 
-async function giveUp(p: Pass, why: string): Promise<void> {
+async function giveUp(p: DeploymentPass, why: string): Promise<void> {
   await event(p, {
     type: "Warning",
     reason: "CleanupFailed",
@@ -86,7 +89,7 @@ async function giveUp(p: Pass, why: string): Promise<void> {
 }
 
 /** Why a session cluster must not be deleted yet, or undefined. */
-async function sessionBlockers(p: Pass): Promise<string | undefined> {
+async function sessionBlockers(p: DeploymentPass): Promise<string | undefined> {
   if (!p.rc.get(OPTIONS.sessionDeletionBlockOnSessionJobs)) return undefined;
   try {
     const jobs = await p.ctx.client.list<KubeObject & { spec?: { deploymentName?: string } }>(

@@ -1,29 +1,27 @@
-import { isGloballyTerminal } from "../../api/enums.ts";
+/**
+ * A FlinkDeployment's cluster in Kubernetes: created from a spec (FKO ApplicationReconciler.deploy
+ * / SessionReconciler.deploy, reference §3.8) and removed, with or without its HA metadata.
+ */
 import { getLogger } from "@logtape/logtape";
 import type { FlinkDeploymentSpec } from "../../api/flink_deployment.ts";
+import { OPTIONS } from "../../config/options.ts";
 import { Resources } from "../../kube/resource.ts";
-import { sleep } from "../../runtime/backoff.ts";
 import { createOrReplace, deleteCluster } from "../cluster_ops.ts";
 import { isKubernetesHa, readHaMetadata, removeJobGraphs } from "../ha.ts";
+import type { DeployOptions } from "../job/job_driver.ts";
+import { UpgradeFailure } from "../job/errors.ts";
+import { event, forgetRest, save } from "../job/resource_pass.ts";
 import {
   buildDeployConfig,
-  getSavepointsDir,
   jobManagerOwnedObjects,
-  LAST_STATE_SENTINEL,
   renderCluster,
   withOwnerUid,
 } from "../render/mod.ts";
-import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
-import { UpgradeFailure } from "./errors.ts";
+import { LAST_STATE_SAVEPOINT_SENTINEL } from "../spec/upgrade.ts";
 import { jmDeployment } from "./observe.ts";
-import { event, forgetRest, isApplication, type Pass, rest, save } from "./pass.ts";
-import { recordsLegacySnapshots, recordUpgradeSnapshot } from "./snapshots.ts";
-import { OPTIONS } from "../../config/options.ts";
-import { parseDuration } from "../../config/duration.ts";
+import type { DeploymentPass } from "./pass.ts";
 
 const log = getLogger(["flinkop", "deployment", "cluster"]);
-
-export type SuspendMode = "NOOP" | "STATELESS" | "SAVEPOINT" | "CANCEL" | "LAST_STATE";
 
 function randomJobId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -31,7 +29,10 @@ function randomJobId(): string {
 }
 
 /** Deletes this resource's cluster and waits (bounded by the cleanup timeout). */
-export async function removeCluster(p: Pass, opts: { deleteHaData: boolean }): Promise<void> {
+export async function removeCluster(
+  p: DeploymentPass,
+  opts: { deleteHaData: boolean },
+): Promise<void> {
   forgetRest(p);
   const gone = await deleteCluster(p.ctx.client, {
     namespace: p.ns,
@@ -52,14 +53,13 @@ export async function removeCluster(p: Pass, opts: { deleteHaData: boolean }): P
 }
 
 /**
- * Deploys `spec` as a cluster (FKO ApplicationReconciler.deploy / SessionReconciler.deploy):
- * HA guard for last-state restores, removal of a previous cluster, job id written ahead, then the
- * Kubernetes objects.
+ * Deploys `spec` as a cluster: HA guard for last-state restores, removal of a previous cluster,
+ * the job id written ahead, then the Kubernetes objects.
  */
-export async function deploy(
-  p: Pass,
+export async function deployCluster(
+  p: DeploymentPass,
   spec: FlinkDeploymentSpec,
-  opts: { savepointPath?: string; requireHa: boolean },
+  opts: DeployOptions,
 ): Promise<void> {
   const application = spec.job != null;
   const info = { ...p.status.clusterInfo };
@@ -78,8 +78,8 @@ export async function deploy(
       );
     }
     if (ha.hasCheckpoint) {
-      savepointPath = LAST_STATE_SENTINEL;
-      p.status.jobStatus.upgradeSavepointPath = LAST_STATE_SENTINEL;
+      savepointPath = LAST_STATE_SAVEPOINT_SENTINEL;
+      p.status.jobStatus.upgradeSavepointPath = LAST_STATE_SAVEPOINT_SENTINEL;
     }
   }
 
@@ -102,7 +102,7 @@ export async function deploy(
     await removeJobGraphs(p.ctx.client, p.ns, p.name);
   }
   const generation = p.raw.metadata.generation ?? 0;
-  const deployment = { ...p.dep, spec };
+  const deployment = { ...p.resource, spec };
   const deployConfig = buildDeployConfig({
     deployment,
     effectiveConfig: { ...conf },
@@ -140,159 +140,4 @@ export async function deploy(
     jobId: jobId ?? "-",
     path: savepointPath ?? "none",
   });
-}
-
-/**
- * Stops the running job as chosen by the upgrade decision. Returns the savepoint/checkpoint path
- * the next start restores from (undefined: none). The stop-with-savepoint trigger is written to
- * status *before* it is sent (with a caller-chosen trigger id Flink deduplicates), so a crash in
- * the middle resumes polling the same savepoint instead of losing it.
- */
-export async function suspendJob(p: Pass, mode: SuspendMode): Promise<string | undefined> {
-  const js = p.status.jobStatus;
-  switch (mode) {
-    case "NOOP":
-      return js.upgradeSavepointPath;
-    case "STATELESS": {
-      if (isApplication(p) && js.jobId && !isGloballyTerminal(js.state)) {
-        try {
-          await (await rest(p)).cancelJob(js.jobId);
-        } catch (err) {
-          log.info("cancel before stateless upgrade failed, deleting anyway: {error}", {
-            error: (err as Error).message,
-          });
-        }
-      }
-      await removeCluster(p, { deleteHaData: true });
-      finishJob(p);
-      return undefined;
-    }
-    case "LAST_STATE":
-      await removeCluster(p, { deleteHaData: false });
-      finishJob(p);
-      return undefined;
-    case "SAVEPOINT":
-      return await stopWithSavepoint(p);
-    case "CANCEL":
-      return await cancelAndReadCheckpoint(p);
-  }
-}
-
-function finishJob(p: Pass): void {
-  if (!isGloballyTerminal(p.status.jobStatus.state)) p.status.jobStatus.state = "FINISHED";
-}
-
-async function stopWithSavepoint(p: Pass): Promise<string> {
-  const js = p.status.jobStatus;
-  const info = js.savepointInfo;
-  const client = await rest(p);
-  if (!info.triggerId || info.triggerType !== "UPGRADE") {
-    info.triggerId = crypto.randomUUID().replaceAll("-", "");
-    info.triggerTimestamp = p.env.now();
-    info.triggerType = "UPGRADE";
-    info.formatType = p.rc.get(OPTIONS.savepointFormatType) as "CANONICAL" | "NATIVE";
-    await save(p, "savepoint-triggered");
-  }
-  const target = getSavepointsDir(p.rc.flinkOptions);
-  // Sending the same trigger id again is idempotent in Flink: safe after a crash or a retry.
-  await client.stopWithSavepoint(js.jobId!, {
-    targetDirectory: target,
-    drain: p.rc.get(OPTIONS.jobDrainOnSavepointDeletion),
-    formatType: (info.formatType ?? "CANONICAL") as "CANONICAL" | "NATIVE",
-    triggerId: info.triggerId,
-  }).catch((err) => {
-    // A job that already stopped for this trigger answers with an error; the status poll tells.
-    log.info("stop-with-savepoint request: {error}", { error: (err as Error).message });
-  });
-  const timeoutMs = durationOr(p.rc.flat["execution.checkpointing.timeout"], 10 * 60_000);
-  const deadline = p.env.now() + timeoutMs;
-  while (p.env.now() < deadline) {
-    const st = await client.savepointStatus(js.jobId!, info.triggerId!);
-    if (st.state === "COMPLETED") {
-      const location = st.location;
-      recordSavepoint(p, location);
-      finishJob(p);
-      await recordUpgradeSnapshot(p, location);
-      return location;
-    }
-    if (st.state === "FAILED") {
-      info.triggerId = undefined;
-      info.triggerTimestamp = undefined;
-      info.triggerType = undefined;
-      await save(p);
-      throw new UpgradeFailure("SavepointError", `stop-with-savepoint failed: ${st.failure}`);
-    }
-    await sleep(200, p.ctx.signal);
-    if (p.ctx.signal.aborted) throw new Error("shutting down");
-  }
-  throw new UpgradeFailure(
-    "SavepointError",
-    `stop-with-savepoint did not complete within ${timeoutMs} ms; raise execution.checkpointing.timeout`,
-  );
-}
-
-/** Records a completed upgrade savepoint everywhere FKO would (path, legacy last savepoint, history). */
-export function recordSavepoint(p: Pass, location: string): void {
-  const js = p.status.jobStatus;
-  const info = js.savepointInfo;
-  const savepoint = {
-    timeStamp: p.env.now(),
-    location,
-    triggerType: "UPGRADE" as const,
-    formatType: (info.formatType ?? "CANONICAL") as "CANONICAL" | "NATIVE",
-  };
-  js.upgradeSavepointPath = location;
-  // With snapshot resources, the upgrade savepoint is a FlinkStateSnapshot instead (as in FKO).
-  if (recordsLegacySnapshots(p)) {
-    info.lastSavepoint = savepoint;
-    if (info.savepointHistory.at(-1)?.location !== location) info.savepointHistory.push(savepoint);
-  }
-  info.triggerId = undefined;
-  info.triggerTimestamp = undefined;
-  info.triggerType = undefined;
-}
-
-async function cancelAndReadCheckpoint(p: Pass): Promise<string | undefined> {
-  const js = p.status.jobStatus;
-  const client = await rest(p);
-  const outcome = await client.cancelJob(js.jobId!);
-  if (outcome === "missing") {
-    throw new UpgradeFailure("CleanupFailed", "Cannot find job when trying to cancel");
-  }
-  js.state = "CANCELLING";
-  await save(p);
-  const deadline = p.env.now() + p.env.config.cancelTimeoutMs;
-  while (p.env.now() < deadline) {
-    const state = await client.jobStatus(js.jobId!);
-    if (isGloballyTerminal(state)) {
-      js.state = state;
-      break;
-    }
-    await sleep(200, p.ctx.signal);
-  }
-  if (!isGloballyTerminal(js.state)) {
-    throw new UpgradeFailure("UpgradeFailed", "job did not reach a terminal state after cancel");
-  }
-  const latest = (await client.checkpointStats(js.jobId!)).latestCheckpoint();
-  if (!latest) {
-    js.upgradeSavepointPath = undefined;
-    return undefined;
-  }
-  if (latest.externalPath === NOT_EXTERNALLY_ADDRESSABLE) {
-    throw new UpgradeFailure(
-      "CheckpointNotFound",
-      "the latest checkpoint is not externally addressable: set state.checkpoints.dir",
-    );
-  }
-  js.upgradeSavepointPath = latest.externalPath;
-  return latest.externalPath;
-}
-
-function durationOr(value: string | undefined, fallbackMs: number): number {
-  if (!value) return fallbackMs;
-  try {
-    return parseDuration(value);
-  } catch {
-    return fallbackMs;
-  }
 }

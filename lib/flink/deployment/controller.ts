@@ -1,25 +1,30 @@
-import { getLogger } from "@logtape/logtape";
+/**
+ * The FlinkDeployment controller (FKO FlinkDeploymentController): observe → validate →
+ * reconcile on every pass; deletion through the finalizer.
+ */
+import type { FlinkDeployment } from "../../api/flink_deployment.ts";
 import { FLINK_DEPLOYMENT_NAMES } from "../../api/kinds.ts";
 import { safeParseFlinkDeployment } from "../../api/parse.ts";
-import type { FlinkDeployment } from "../../api/flink_deployment.ts";
-import { isFlinkVersionAtLeast } from "../../api/enums.ts";
 import { effectiveResourceConfig } from "../../config/resource_config.ts";
 import { Resources } from "../../kube/resource.ts";
 import { Action } from "../../runtime/action.ts";
 import type { ControllerSpec, ReconcileContext } from "../../runtime/controller.ts";
-import { FlinkDeployments } from "../resources.ts";
-import { formatValidationError, serializeErrorJson, validateFlinkDeployment } from "../spec/mod.ts";
-import { lastReconciled, withJob } from "./bookkeeping.ts";
+import { lastReconciled } from "../job/bookkeeping.ts";
+import { JobMemory } from "../job/job_memory.ts";
+import type { JobEnv, RawResource } from "../job/resource_pass.ts";
+import { uidOf } from "../job/resource_pass.ts";
+import { recordError, recordUnreadable, runPass, supportedFlinkVersion } from "../job/run_pass.ts";
+import { FlinkDeployments, FlinkSessionJobs } from "../resources.ts";
+import { validateFlinkDeployment } from "../spec/mod.ts";
 import { cleanup } from "./cleanup.ts";
-import { DeploymentFailure, UpgradeFailure, WaitingFor } from "./errors.ts";
-import { observe } from "./observe.ts";
-import { type DeploymentEnv, event, type Pass, type RawFlinkDeployment, save } from "./pass.ts";
-import { reconcile } from "./reconcile.ts";
+import { flinkDeploymentDriver } from "./driver.ts";
+import { DeploymentFailure } from "./errors.ts";
+import { observeDeployment } from "./observe.ts";
+import type { DeploymentPass } from "./pass.ts";
+import { reconcileDeployment } from "./reconcile.ts";
 
-const log = getLogger(["flinkop", "deployment"]);
-
-/** The FlinkDeployment controller: observe → validate → reconcile on every pass, as FKO does. */
-export function flinkDeploymentController(env: DeploymentEnv): ControllerSpec<RawFlinkDeployment> {
+export function flinkDeploymentController(env: JobEnv): ControllerSpec<RawResource> {
+  const memory = new JobMemory();
   return {
     name: "flinkdeployment",
     type: FlinkDeployments,
@@ -37,164 +42,125 @@ export function flinkDeploymentController(env: DeploymentEnv): ControllerSpec<Ra
         map: (pod) =>
           pod.metadata.labels?.app ? [`${pod.metadata.namespace}/${pod.metadata.labels.app}`] : [],
       },
+      {
+        // A session cluster waiting in deletion for its session jobs goes on once they are gone.
+        type: FlinkSessionJobs,
+        map: (job, primaries) => {
+          const name = (job as { spec?: { deploymentName?: unknown } }).spec?.deploymentName;
+          const key = `${job.metadata.namespace}/${name}`;
+          return typeof name === "string" && primaries.get(key)?.metadata.deletionTimestamp
+            ? [key]
+            : [];
+        },
+      },
     ],
     async reconcile(raw, ctx) {
-      const p = await startPass(raw, ctx, env);
+      const p = await startPass(raw, ctx, env, memory);
       if (!p) return Action.done();
-      return await runPass(p);
+      return await runDeploymentPass(p);
     },
     async cleanup(raw, ctx) {
-      const p = await startPass(raw, ctx, env);
+      const p = await startPass(raw, ctx, env, memory);
       if (!p) return Action.done();
-      return await cleanup(p);
+      const action = await cleanup(p);
+      if (action.requeueAfterMs === undefined) memory.forget(uidOf(p));
+      return action;
     },
     async onError(raw, err, ctx) {
       const parsed = safeParseFlinkDeployment(raw);
       if (!parsed.ok) return;
-      const p = passOf(raw, parsed.value, ctx, env);
-      await recordError(p, err);
+      await recordDeploymentError(passOf(raw, parsed.value, ctx, env, memory), err);
+    },
+    forget(raw) {
+      if (raw.metadata.uid) memory.forget(raw.metadata.uid);
     },
   };
 }
 
 function passOf(
-  raw: RawFlinkDeployment,
-  dep: FlinkDeployment,
-  ctx: ReconcileContext<RawFlinkDeployment>,
-  env: DeploymentEnv,
-): Pass {
-  const rc = effectiveResourceConfig(env.config, {
-    namespace: raw.metadata.namespace,
-    flinkVersion: dep.spec.flinkVersion,
-    flinkConfiguration: dep.spec.flinkConfiguration,
-  });
+  raw: RawResource,
+  resource: FlinkDeployment,
+  ctx: ReconcileContext<RawResource>,
+  env: JobEnv,
+  memory: JobMemory,
+): DeploymentPass {
   return {
+    kind: "FlinkDeployment",
     raw,
-    dep,
-    status: dep.status,
-    rc,
+    resource,
+    spec: resource.spec,
+    status: resource.status,
+    rc: configOf(raw, resource.spec, env),
     ctx,
     env,
+    memory,
     ns: raw.metadata.namespace!,
     name: raw.metadata.name!,
+    driver: flinkDeploymentDriver,
   };
 }
 
-/** Parses the resource; a resource that cannot even be read gets a status error and an event. */
+function configOf(raw: RawResource, spec: DeploymentPass["spec"], env: JobEnv) {
+  return effectiveResourceConfig(env.config, {
+    namespace: raw.metadata.namespace,
+    flinkVersion: spec.flinkVersion,
+    flinkConfiguration: spec.flinkConfiguration,
+  });
+}
+
+/** Parses the resource; one that cannot even be read gets a status error and an event. */
 async function startPass(
-  raw: RawFlinkDeployment,
-  ctx: ReconcileContext<RawFlinkDeployment>,
-  env: DeploymentEnv,
-): Promise<Pass | undefined> {
+  raw: RawResource,
+  ctx: ReconcileContext<RawResource>,
+  env: JobEnv,
+  memory: JobMemory,
+): Promise<DeploymentPass | undefined> {
   const parsed = safeParseFlinkDeployment(raw);
-  if (parsed.ok) return passOf(raw, parsed.value, ctx, env);
-  const message = parsed.error.message;
-  await ctx.events.record(raw, { type: "Warning", reason: "ValidationError", message });
-  const status = {
-    ...(raw.status as Record<string, unknown> ?? {}),
-    error: serializeErrorJson(new Error(message), {
-      type: "org.apache.flink.kubernetes.operator.exception.ValidationException",
-    }),
-  };
-  await ctx.writeStatus(raw, status);
+  if (parsed.ok) return passOf(raw, parsed.value, ctx, env, memory);
+  await recordUnreadable(raw, ctx, parsed.error.message);
   return undefined;
 }
 
-async function runPass(p: Pass): Promise<Action> {
-  const version = p.dep.spec.flinkVersion;
-  if (version && !isFlinkVersionAtLeast(version, "v1_15")) {
-    await event(p, {
-      type: "Warning",
-      reason: "UnsupportedFlinkVersion",
-      message: `Flink version ${version} is not supported; use v1_15 or newer`,
-    });
+async function runDeploymentPass(p: DeploymentPass): Promise<Action> {
+  if (!await supportedFlinkVersion(p, p.spec.flinkVersion, "this FlinkDeployment")) {
     return Action.done();
   }
-  try {
-    await observe(p);
-  } catch (err) {
-    if (!(err instanceof DeploymentFailure)) throw err;
-    await recordError(p, err);
-    return Action.requeue(p.env.config.reconcileIntervalMs);
-  }
-
-  const rec = lastReconciled(p.status);
-  const issues = [
-    ...validateFlinkDeployment(p.dep, {
-      effectiveConfig: p.rc.flat,
-      lastReconciledSpec: rec?.spec,
-    }),
-    ...p.rc.problems.map((pr) => ({
-      field: `spec.flinkConfiguration.${pr.key}`,
-      message: `spec.flinkConfiguration.${pr.key}: ${pr.message}`,
-    })),
-  ];
-  if (issues.length) {
-    const message = formatValidationError(issues);
-    await event(p, { type: "Warning", reason: "ValidationError", message });
-    p.status.error = serializeErrorJson(new Error(message), {
-      type: "org.apache.flink.kubernetes.operator.exception.ValidationException",
-    });
-    if (!rec) {
-      await save(p);
-      return Action.done();
-    }
-    // Keep managing what was last deployed; the invalid spec is ignored until it is fixed.
-    const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
-    p.dep = { ...p.dep, spec: upgrading ? withJob(rec.spec, { state: "running" }) : rec.spec };
-    p.rc = effectiveResourceConfig(p.env.config, {
-      namespace: p.ns,
-      flinkVersion: p.dep.spec.flinkVersion,
-      flinkConfiguration: p.dep.spec.flinkConfiguration,
-    });
-  }
-  await save(p);
-  try {
-    const action = await reconcile(p);
-    // FKO patches status at the end of every loop (observedGeneration, conditions); no-op if same.
-    await save(p);
-    return action;
-  } catch (err) {
-    if (err instanceof UpgradeFailure || err instanceof WaitingFor) {
-      await recordError(p, err);
-      return Action.requeue(
-        err instanceof WaitingFor
-          ? p.env.config.progressCheckIntervalMs
-          : p.env.config.reconcileIntervalMs,
-      );
-    }
-    throw err;
-  }
+  return await runPass(p, {
+    async observe(p) {
+      try {
+        await observeDeployment(p);
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof DeploymentFailure)) throw err;
+        await recordDeploymentError(p, err);
+        return Action.requeue(p.env.config.reconcileIntervalMs);
+      }
+    },
+    validate: (p) =>
+      validateFlinkDeployment({ metadata: p.resource.metadata, spec: p.spec }, {
+        effectiveConfig: p.rc.flat,
+        lastReconciledSpec: lastReconciled(p)?.spec,
+      }),
+    useSpec(p, spec) {
+      p.spec = spec;
+      p.rc = configOf(p.raw, spec, p.env);
+    },
+    reconcile: reconcileDeployment,
+  });
 }
 
-/** The controller's one error-to-status hook: status.error (FKO error JSON) and an event. */
-async function recordError(p: Pass, err: unknown): Promise<void> {
-  const error = err instanceof Error ? err : new Error(String(err));
-  let reason = "Error";
-  let component = "Operator";
-  if (err instanceof UpgradeFailure) reason = err.reason;
-  if (err instanceof WaitingFor) reason = "Waiting";
-  if (err instanceof DeploymentFailure) {
-    reason = err.reason;
-    component = "JobManagerDeployment";
-    p.status.jobManagerDeploymentStatus = "ERROR";
-    if (p.dep.spec.job) p.status.jobStatus.state = "RECONCILING";
-  }
-  p.status.error = serializeErrorJson(error, {
-    type: err instanceof UpgradeFailure || err instanceof DeploymentFailure
-      ? `org.apache.flink.kubernetes.operator.exception.${error.name}Exception`
-      : undefined,
-    reason: err instanceof DeploymentFailure ? err.reason : undefined,
+/**
+ * FlinkDeployment errors: a failing JobManager Deployment is reported as FKO does (its reason,
+ * component JobManagerDeployment, status ERROR); anything else through the shared hook.
+ */
+async function recordDeploymentError(p: DeploymentPass, err: unknown): Promise<void> {
+  if (!(err instanceof DeploymentFailure)) return await recordError(p, err);
+  p.status.jobManagerDeploymentStatus = "ERROR";
+  if (p.spec.job) p.status.jobStatus.state = "RECONCILING";
+  await recordError(p, err, {
+    reason: err.reason,
+    component: "JobManagerDeployment",
+    type: "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException",
+    metadataReason: err.reason,
   });
-  await event(p, {
-    type: err instanceof WaitingFor ? "Normal" : "Warning",
-    reason,
-    message: error.message,
-    component,
-  });
-  try {
-    await save(p);
-  } catch (saveErr) {
-    log.warn("could not record error in status: {error}", { error: String(saveErr) });
-  }
 }

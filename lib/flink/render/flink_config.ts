@@ -1,6 +1,12 @@
-import { type FlinkDeployment, type FlinkVersion, isFlinkVersionAtLeast } from "../../api/mod.ts";
+import {
+  type FlinkDeployment,
+  type FlinkVersion,
+  isFlinkVersionAtLeast,
+  type JobSpec,
+} from "../../api/mod.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { isHaEnabled } from "../ha.ts";
+import { LAST_STATE_SAVEPOINT_SENTINEL } from "../spec/upgrade.ts";
 import { GENERATION_ANNOTATION } from "./cluster_names.ts";
 import { type ComponentResources, componentResources } from "./component_resources.ts";
 import {
@@ -11,14 +17,12 @@ import {
 } from "./flink_structured_value.ts";
 import { formatFlinkMemorySize, formatJavaDouble } from "./flink_value_text.ts";
 import { flinkDeploymentOwnerReference } from "./owner_reference.ts";
+import { errorMessage } from "../../error_message.ts";
 
 /**
  * The flat Flink configuration a FlinkDeployment's cluster runs with (FKO's "deploy config",
  * reference §2.7 and §3.8 "Application deploy" steps 2–5).
  */
-
-/** Restore path of HA last-state deploys: makes the job fail if the HA checkpoints are gone. */
-export const LAST_STATE_SENTINEL = "KUBERNETES_OPERATOR_LAST_STATE";
 
 export const JOB_ID_KEY = "$internal.pipeline.job-id";
 export const SAVEPOINT_PATH_KEY = "execution.savepoint.path";
@@ -39,7 +43,7 @@ export interface DeployConfigInput {
   /** Job id chosen by the operator (32 hex digits); a user-fixed id in the config wins. */
   readonly jobId?: string;
   /**
-   * Final restore path: a savepoint/checkpoint path, {@link LAST_STATE_SENTINEL}, or absent
+   * Final restore path: a savepoint/checkpoint path, {@link LAST_STATE_SAVEPOINT_SENTINEL}, or absent
    * for an empty start (any configured path is then removed).
    */
   readonly savepointPath?: string;
@@ -123,23 +127,7 @@ export function buildDeployConfig(input: DeployConfigInput): Record<string, stri
     // The JobManager must outlive a finished job so the operator can observe the result.
     conf["execution.shutdown-on-application-finish"] = "false";
     setDefault("execution.submit-failed-job-on-application-error", "true");
-    setDefault("pipeline.name", name);
-    if (job!.upgradeMode === "last-state") setDefault("execution.checkpointing.interval", "5 min");
-    setDefault(
-      "execution.checkpointing.externalized-checkpoint-retention",
-      "RETAIN_ON_CANCELLATION",
-      "execution.checkpointing.externalized-checkpoints",
-    );
-    if (job!.allowNonRestoredState !== undefined) {
-      setRenamed(
-        conf,
-        "execution.savepoint.ignore-unclaimed-state",
-        "execution.state-recovery.ignore-unclaimed-state",
-        String(job!.allowNonRestoredState),
-      );
-    }
-    if (job!.entryClass !== undefined) conf["$internal.application.main"] = job!.entryClass;
-    conf["$internal.application.program-args"] = encodeFlinkList(job!.args);
+    applyJobConfig(conf, name, job!);
   } else {
     conf["execution.target"] = "kubernetes-session";
   }
@@ -183,8 +171,10 @@ function applyApplicationDeploy(
   input: DeployConfigInput,
   clusterId: string,
 ): void {
-  if (input.savepointPath === LAST_STATE_SENTINEL && !input.haRestore) {
-    throw new Error(`buildDeployConfig: ${LAST_STATE_SENTINEL} is only valid for HA restores`);
+  if (input.savepointPath === LAST_STATE_SAVEPOINT_SENTINEL && !input.haRestore) {
+    throw new Error(
+      `buildDeployConfig: ${LAST_STATE_SAVEPOINT_SENTINEL} is only valid for HA restores`,
+    );
   }
   if (input.savepointPath !== undefined) {
     setRenamed(conf, SAVEPOINT_PATH_KEY, STATE_RECOVERY_PATH_KEY, input.savepointPath);
@@ -313,6 +303,34 @@ function standaloneJarUri(jarUri: string): string {
  * Sets an option whose key Flink renamed: the old key (what FKO writes) always, and the new key
  * too when the user already set it, because Flink prefers the new spelling.
  */
+/**
+ * The job's part of a configuration (FKO FlinkConfigBuilder.applyJobConfig): its name, the
+ * checkpoint defaults stateful upgrades rely on, and the job's own settings. Used for
+ * application clusters and for what a session job is submitted with.
+ */
+export function applyJobConfig(conf: Record<string, string>, name: string, job: JobSpec): void {
+  const setDefault = (key: string, value: string, ...aliases: string[]) => {
+    if (![key, ...aliases].some((k) => Object.hasOwn(conf, k))) conf[key] = value;
+  };
+  setDefault("pipeline.name", name);
+  if (job.upgradeMode === "last-state") setDefault("execution.checkpointing.interval", "5 min");
+  setDefault(
+    "execution.checkpointing.externalized-checkpoint-retention",
+    "RETAIN_ON_CANCELLATION",
+    "execution.checkpointing.externalized-checkpoints",
+  );
+  if (job.allowNonRestoredState !== undefined) {
+    setRenamed(
+      conf,
+      "execution.savepoint.ignore-unclaimed-state",
+      "execution.state-recovery.ignore-unclaimed-state",
+      String(job.allowNonRestoredState),
+    );
+  }
+  if (job.entryClass !== undefined) conf["$internal.application.main"] = job.entryClass;
+  conf["$internal.application.program-args"] = encodeFlinkList(job.args);
+}
+
 function setRenamed(
   conf: Record<string, string>,
   oldKey: string,
@@ -329,7 +347,7 @@ function readMap(conf: Readonly<Record<string, string>>, key: string): Record<st
   try {
     return decodeFlinkMap(text);
   } catch (error) {
-    throw new ConfigError({ key, message: (error as Error).message });
+    throw new ConfigError({ key, message: errorMessage(error) });
   }
 }
 

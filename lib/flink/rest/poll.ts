@@ -2,10 +2,17 @@
  * Polling for Flink's asynchronous operations, whose status endpoints must be asked repeatedly
  * until the operation leaves IN_PROGRESS.
  */
+import { sleep } from "../../runtime/backoff.ts";
 import { FlinkTimeoutError } from "./errors.ts";
 
 export interface PollOptions {
+  /** Pause after the first poll. */
   intervalMs: number;
+  /**
+   * With it, the pause doubles after each poll up to this: an operation that is quick is seen
+   * done at once, a slow one is not asked too often. Default: a fixed `intervalMs`.
+   */
+  maxIntervalMs?: number;
   /** Overall budget; the last poll happens at the deadline, then FlinkTimeoutError. */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -24,6 +31,7 @@ export async function pollUntilDone<T>(
   opts: PollOptions,
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
+  let interval = opts.intervalMs;
   while (true) {
     opts.signal?.throwIfAborted();
     try {
@@ -34,21 +42,8 @@ export async function pollUntilDone<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new FlinkTimeoutError(opts.what ?? "operation", opts.timeoutMs);
-    await sleep(Math.min(opts.intervalMs, remaining), opts.signal);
+    // Returns early on abort; the next turn of the loop then throws the abort reason.
+    await sleep(Math.min(interval, remaining), opts.signal);
+    interval = Math.min(interval * 2, Math.max(opts.intervalMs, opts.maxIntervalMs ?? 0));
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

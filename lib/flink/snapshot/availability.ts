@@ -2,7 +2,8 @@
  * Whether this operator instance manages FlinkStateSnapshot resources. FKO decides it once at
  * start: the snapshot controller runs only if `kubernetes.operator.snapshot.resource.enabled` and
  * the CRD is installed, and without the controller the job controllers fall back to the legacy
- * status fields (the option is then forced off for every resource).
+ * status fields (the option is then forced off for every resource). The job controllers get the
+ * answer in their environment (`JobEnv.snapshotResources`).
  */
 import type { KubeClient } from "../../kube/client.ts";
 import { isForbidden, isNotFound } from "../../kube/errors.ts";
@@ -36,16 +37,4 @@ export async function snapshotCrdServed(
     if (isForbidden(err)) return false;
     throw err;
   }
-}
-
-/** Job-controller environments (e.g. DeploymentEnv) whose operator runs the snapshot controller. */
-const enabledEnvironments = new WeakSet<object>();
-
-export function markSnapshotResourcesAvailable(env: object): void {
-  enabledEnvironments.add(env);
-}
-
-/** True when snapshot resources may be created for jobs of this controller environment. */
-export function snapshotResourcesAvailable(env: object): boolean {
-  return enabledEnvironments.has(env);
 }

@@ -9,7 +9,9 @@ import { safeParseFlinkStateSnapshot } from "../../api/parse.ts";
 import { getOption } from "../../config/option.ts";
 import { Action } from "../../runtime/action.ts";
 import type { ControllerSpec, ReconcileContext, SecondaryWatch } from "../../runtime/controller.ts";
+import type { ResourceType } from "../../kube/resource.ts";
 import { FlinkStateSnapshots } from "../resources.ts";
+import type { SnapshotJobResolver } from "./job_target.ts";
 import { serializeErrorJson } from "../spec/error_json.ts";
 import { disposeOnDeletion } from "./disposal.ts";
 import { observeInProgress } from "./observe.ts";
@@ -41,18 +43,12 @@ export function flinkStateSnapshotController(env: SnapshotEnv): ControllerSpec<R
     backoffBaseMs: getOption(env.config.raw, SNAPSHOT_BACKOFF_BASE),
     disposalTimeoutMs: getOption(env.config.raw, SNAPSHOT_DISPOSAL_TIMEOUT),
   };
-  const watches: SecondaryWatch[] = env.resolvers.flatMap((resolver) =>
-    resolver.watches.map((type) => ({
-      type,
-      map: (obj) => memory.index.snapshotsOf(resolver.jobsAffectedBy(obj)),
-    }))
-  );
   return {
     name: "flinkstatesnapshot",
     type: FlinkStateSnapshots,
     finalizer: FLINK_STATE_SNAPSHOT_NAMES.finalizer,
     labelSelector: env.config.labelSelector,
-    watches,
+    watches: resolverWatches(env.resolvers, memory),
     async reconcile(raw, ctx) {
       const s = await startPass(raw, ctx, env, memory);
       if (!s) return Action.requeue(env.config.reconcileIntervalMs);
@@ -71,7 +67,34 @@ export function flinkStateSnapshotController(env: SnapshotEnv): ControllerSpec<R
       }
       return action;
     },
+    forget(raw) {
+      const key = snapshotKey(raw);
+      forget(memory, { key, uid: raw.metadata.uid ?? key });
+    },
   };
+}
+
+/**
+ * One watch per resource type the resolvers depend on (a type several resolvers need, such as
+ * FlinkDeployment for both job kinds, is watched once), mapped to the snapshots waiting on it.
+ */
+function resolverWatches(
+  resolvers: readonly SnapshotJobResolver[],
+  memory: SnapshotMemory,
+): SecondaryWatch[] {
+  const byType = new Map<string, { type: ResourceType; resolvers: SnapshotJobResolver[] }>();
+  for (const resolver of resolvers) {
+    for (const type of resolver.watches) {
+      const id = `${type.group}/${type.plural}`;
+      const entry = byType.get(id) ?? { type, resolvers: [] };
+      entry.resolvers.push(resolver);
+      byType.set(id, entry);
+    }
+  }
+  return [...byType.values()].map(({ type, resolvers }) => ({
+    type,
+    map: (obj) => memory.index.snapshotsOf(resolvers.flatMap((r) => r.jobsAffectedBy(obj, type))),
+  }));
 }
 
 async function reconcileSnapshot(s: SnapshotPass): Promise<Action> {
@@ -136,7 +159,7 @@ async function startPass(
   };
 }
 
-function forget(memory: SnapshotMemory, s: SnapshotPass): void {
+function forget(memory: SnapshotMemory, s: Pick<SnapshotPass, "key" | "uid">): void {
   memory.index.untrack(s.key);
   memory.lastPollAt.delete(s.uid);
   memory.failedAt.delete(s.uid);

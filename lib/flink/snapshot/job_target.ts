@@ -51,8 +51,12 @@ export interface SnapshotJobResolver {
   readonly kind: JobKind;
   /** Resource types whose changes can change a resolution; the controller watches them. */
   readonly watches: readonly ResourceType[];
-  /** The jobs whose resolution may have changed when `obj` (of a watched type) changed. */
-  jobsAffectedBy(obj: KubeObject): JobKey[];
+  /**
+   * The keys whose snapshots may need a pass when `obj` (of the watched `type`) changed: the
+   * jobs it is, or — for a session cluster — the cluster key its session jobs' snapshots are
+   * also indexed under (`<ns>/FlinkDeployment/<name>`).
+   */
+  jobsAffectedBy(obj: KubeObject, type: ResourceType): JobKey[];
   /** The job `name` in `namespace`, or undefined when its resource does not exist. */
   resolve(caches: CacheLookup, namespace: string, name: string): SnapshotJob | undefined;
 }

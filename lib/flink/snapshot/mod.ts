@@ -5,6 +5,7 @@
 export * from "./availability.ts";
 export * from "./controller.ts";
 export * from "./deployment_job.ts";
+export * from "./session_job_job.ts";
 export * from "./history.ts";
 export * from "./job_target.ts";
 export * from "./labels.ts";

@@ -115,10 +115,11 @@ export function updateIndex(s: SnapshotPass): void {
   const waiting = !FINAL_SNAPSHOT_STATES.includes(s.status.state) ||
     s.raw.metadata.deletionTimestamp !== undefined;
   if (ref?.name && waiting) {
-    s.memory.index.track(
-      s.key,
-      jobKey(s.raw.metadata.namespace!, referencedKind(s.snapshot), ref.name),
-    );
+    const ns = s.raw.metadata.namespace!;
+    const job = jobKey(ns, referencedKind(s.snapshot), ref.name);
+    // A session job's snapshot also depends on its session cluster (its REST API, its state).
+    const cluster = s.job ? jobKey(ns, "FlinkDeployment", s.job.clusterId) : job;
+    s.memory.index.track(s.key, ...new Set([job, cluster]));
   } else {
     s.memory.index.untrack(s.key);
   }

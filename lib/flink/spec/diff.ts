@@ -11,7 +11,10 @@
 import {
   type FlinkDeploymentSpec,
   FlinkDeploymentSpecSchema,
+  type FlinkSessionJobSpec,
+  FlinkSessionJobSpecSchema,
   type KubernetesDeploymentMode,
+  type ReconciledKind,
   toKnownFields,
 } from "../../api/mod.ts";
 import { flattenFlinkConfiguration } from "../../config/flatten.ts";
@@ -36,13 +39,18 @@ export interface SpecChange {
 }
 
 export interface SpecDiff {
+  /** Kind of the compared specs; FKO names it in the SpecChanged message. */
+  readonly kind: ReconciledKind;
   readonly type: DiffType;
   /** Every differing field, IGNORE ones included (they are shown in the SpecChanged event). */
   readonly changes: readonly SpecChange[];
 }
 
 export interface DiffOptions {
-  /** Deployment mode of the running cluster (`spec.mode` of the deployed spec, null = native). */
+  /**
+   * Deployment mode of the running cluster (`spec.mode` of the deployed spec, null = native; a
+   * session job's is its session cluster's).
+   */
   readonly mode: KubernetesDeploymentMode;
 }
 
@@ -69,14 +77,20 @@ const POD_TEMPLATE_FIELD = "podTemplate";
 
 const MAX_VALUE_TEXT = 256;
 
-/** Compares two FlinkDeployment specs. */
+const SPEC_SCHEMAS = {
+  FlinkDeployment: FlinkDeploymentSpecSchema,
+  FlinkSessionJob: FlinkSessionJobSpecSchema,
+} as const;
+
+/** Compares two specs of a kind (both kinds' specs are accepted, as the job lifecycle is shared). */
 export function diffSpecs(
-  previous: FlinkDeploymentSpec,
-  current: FlinkDeploymentSpec,
+  kind: ReconciledKind,
+  previous: FlinkDeploymentSpec | FlinkSessionJobSpec,
+  current: FlinkDeploymentSpec | FlinkSessionJobSpec,
   options: DiffOptions,
 ): SpecDiff {
-  const before = comparable(previous);
-  const after = comparable(current);
+  const before = comparable(kind, previous);
+  const after = comparable(kind, current);
   const changes: SpecChange[] = [];
   const record: RecordChange = (path, was, is, sensitive) =>
     changes.push({
@@ -87,7 +101,7 @@ export function diffSpecs(
       sensitive: sensitive || path.split(".").some(isSecretKey),
     });
 
-  for (const field of Object.keys(FlinkDeploymentSpecSchema.shape)) {
+  for (const field of Object.keys(SPEC_SCHEMAS[kind].shape)) {
     const was = before[field];
     const is = after[field];
     if (field === "flinkConfiguration") {
@@ -100,7 +114,7 @@ export function diffSpecs(
       walk(field, was, is, { inPodTemplate: false, sensitive: false }, record);
     }
   }
-  return { type: aggregate(changes.map((change) => change.type)), changes };
+  return { kind, type: aggregate(changes.map((change) => change.type)), changes };
 }
 
 /** The most disruptive of `types`; IGNORE for none. */
@@ -120,7 +134,7 @@ export function describeDiff(diff: SpecDiff): string {
     const { path, before, after, sensitive } = change;
     return `${path} : ${render(before, sensitive)} -> ${render(after, sensitive)}`;
   });
-  return `${diff.type} change(s) detected (Diff: FlinkDeploymentSpec[${entries.join(", ")}]), ` +
+  return `${diff.type} change(s) detected (Diff: ${diff.kind}Spec[${entries.join(", ")}]), ` +
     "starting reconciliation.";
 }
 
@@ -133,8 +147,11 @@ interface WalkState {
   readonly sensitive: boolean;
 }
 
-function comparable(spec: FlinkDeploymentSpec): Fields {
-  const known = toKnownFields(FlinkDeploymentSpecSchema, spec) as Fields;
+function comparable(kind: ReconciledKind, spec: FlinkDeploymentSpec | FlinkSessionJobSpec): Fields {
+  if (kind === "FlinkSessionJob") {
+    return toKnownFields(FlinkSessionJobSpecSchema, spec as FlinkSessionJobSpec) as Fields;
+  }
+  const known = toKnownFields(FlinkDeploymentSpecSchema, spec as FlinkDeploymentSpec) as Fields;
   // An absent mode means native; spelling it out must not restart the job.
   return { ...known, mode: known.mode ?? "native" };
 }

@@ -4,6 +4,7 @@
  * predicate and the `status.error` document. No I/O; the controller feeds in what it observed.
  */
 export * from "./validate.ts";
+export * from "./validate_session_job.ts";
 export * from "./diff.ts";
 export * from "./lifecycle.ts";
 export * from "./conditions.ts";

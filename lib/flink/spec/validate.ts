@@ -9,32 +9,22 @@ import {
   type FlinkDeployment,
   type FlinkDeploymentSpec,
   isFlinkVersionAtLeast,
-  type JobSpec,
   OLDEST_SUPPORTED_FLINK_VERSION,
   type Resource,
   type ResourceRequirements,
 } from "../../api/mod.ts";
-import { ConfigError } from "../../config/config_error.ts";
-import { parseDuration } from "../../config/duration.ts";
 import { flattenFlinkConfiguration } from "../../config/flatten.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
-import { type ConfigOption, getOption, OPTIONS } from "../../config/options.ts";
+import { OPTIONS } from "../../config/options.ts";
 import { quantityValue } from "../../kube/quantity.ts";
 import { isHaEnabled } from "../ha.ts";
-import {
-  CHECKPOINT_DIR_KEYS,
-  describeDirKeys,
-  firstConfiguredKey,
-  isBlank,
-  SAVEPOINT_DIR_KEYS,
-} from "./state_dirs.ts";
+import { isBlank } from "./state_dirs.ts";
+import { checkAutoscaler, checkJob } from "./validate_job.ts";
+import { ValidationConfig } from "./validation_config.ts";
+import type { Report, ValidationIssue } from "./validation_issue.ts";
 
-export interface ValidationIssue {
-  /** Path of the offending field, e.g. `spec.job.parallelism`. */
-  readonly field: string;
-  /** Full sentence starting with the field: what is wrong and how to fix it. */
-  readonly message: string;
-}
+export type { ValidationIssue } from "./validation_issue.ts";
+export { formatValidationError } from "./validation_issue.ts";
 
 export interface ValidationContext {
   /**
@@ -82,16 +72,6 @@ const TASK_MANAGER_FINE_GRAINED_MEMORY_KEYS = [
 /** Pre-1.10 Flink sizes in megabytes, still honoured by Flink as fallbacks. */
 const LEGACY_MB_KEYS = { jobmanager: "jobmanager.heap.mb", taskmanager: "taskmanager.heap.mb" };
 
-const AUTOSCALER_ENABLED = "job.autoscaler.enabled";
-const AUTOSCALER_METRICS_WINDOW = "job.autoscaler.metrics.window";
-const AUTOSCALER_METRICS_WINDOW_DEFAULT_MS = 15 * 60_000;
-const AUTOSCALER_NON_NEGATIVE_NUMBERS = [
-  "job.autoscaler.scale-down.max-factor",
-  "job.autoscaler.scale-up.max-factor",
-  "job.autoscaler.target.utilization",
-  "job.autoscaler.target.utilization.boundary",
-] as const;
-
 /** Checks `deployment` against every FlinkDeployment rule; an empty list means valid. */
 export function validateFlinkDeployment(
   deployment: ValidatedDeployment,
@@ -112,7 +92,7 @@ export function validateFlinkDeployment(
   checkImagePullPolicy(spec.imagePullPolicy, report);
   checkIngress(deployment, report);
   checkLogConfiguration(spec.logConfiguration, report);
-  if (spec.job !== undefined) checkJob(spec.job, spec, config, report);
+  if (spec.job !== undefined) checkJob(spec.job, spec.taskManager?.replicas, config, report);
   checkJobManager(spec, config, report);
   checkTaskManager(spec, config, report);
   if (context.lastReconciledSpec !== undefined) {
@@ -121,51 +101,6 @@ export function validateFlinkDeployment(
   checkServiceAccount(spec.serviceAccount, report);
   checkAutoscaler(config, context.effectiveConfig, report);
   return issues;
-}
-
-/** One string for `status.error` and the `ValidationError` event. */
-export function formatValidationError(issues: readonly ValidationIssue[]): string {
-  if (issues.length === 0) return "";
-  if (issues.length === 1) return issues[0].message;
-  return `${issues.length} problems: ` +
-    issues.map((issue, index) => `(${index + 1}) ${issue.message}`).join(" ");
-}
-
-type Report = (field: string, problem: string, fix: string) => void;
-
-/** The merged configuration plus where each key came from, for messages that say what to edit. */
-class ValidationConfig {
-  constructor(
-    readonly values: Readonly<Record<string, string>>,
-    private readonly specValues: Readonly<Record<string, string>>,
-  ) {}
-
-  has(key: string): boolean {
-    return Object.hasOwn(this.values, key);
-  }
-
-  get(key: string): string | undefined {
-    return this.has(key) ? this.values[key] : undefined;
-  }
-
-  /** Field path naming a config key, pointing at the spec when the key is set there. */
-  field(key: string): string {
-    return Object.hasOwn(this.specValues, key)
-      ? `spec.flinkConfiguration["${key}"]`
-      : `operator configuration "${key}"`;
-  }
-
-  /** Reads a typed operator option; an unreadable value is reported and its default used. */
-  option<T>(option: ConfigOption<T>, report: Report): T {
-    try {
-      return getOption(this.values, option);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const key = error.key || option.key;
-      report(this.field(key), error.problems[0]?.message ?? error.message, "correct the value");
-      return option.defaultValue;
-    }
-  }
 }
 
 function checkName(name: string | undefined, report: Report): void {
@@ -322,92 +257,6 @@ function checkLogConfiguration(
       "unsupported log configuration file",
       `use ${ALLOWED_LOG_CONFIG_FILES.join(" or ")}`,
     );
-  }
-}
-
-function checkJob(
-  job: JobSpec,
-  spec: FlinkDeploymentSpec,
-  config: ValidationConfig,
-  report: Report,
-): void {
-  const hasCheckpointDir = firstConfiguredKey(config.values, CHECKPOINT_DIR_KEYS) !== undefined;
-  if (job.upgradeMode !== "stateless" && !hasCheckpointDir) {
-    report(
-      "spec.job.upgradeMode",
-      `${job.upgradeMode} needs a checkpoint directory`,
-      `set ${describeDirKeys(CHECKPOINT_DIR_KEYS)} in spec.flinkConfiguration, ` +
-        "or use upgradeMode stateless",
-    );
-  }
-
-  if (firstConfiguredKey(config.values, SAVEPOINT_DIR_KEYS) === undefined) {
-    const savepointDir = describeDirKeys(SAVEPOINT_DIR_KEYS);
-    if (job.upgradeMode === "savepoint") {
-      report(
-        "spec.job.upgradeMode",
-        "savepoint needs a savepoint directory",
-        `set ${savepointDir} in spec.flinkConfiguration, or use upgradeMode last-state`,
-      );
-    }
-    if (job.savepointTriggerNonce !== undefined) {
-      report(
-        "spec.job.savepointTriggerNonce",
-        "manual savepoints need a savepoint directory",
-        `set ${savepointDir} in spec.flinkConfiguration, or remove savepointTriggerNonce`,
-      );
-    }
-    const periodicKey = OPTIONS.periodicSavepointInterval.key;
-    if (!isBlank(config.get(periodicKey))) {
-      report(
-        config.field(periodicKey),
-        "periodic savepoints need a savepoint directory",
-        `set ${savepointDir}, or remove ${periodicKey}`,
-      );
-    }
-    const maxAgeKey = OPTIONS.jobUpgradeLastStateMaxAllowedCheckpointAge.key;
-    if (!isBlank(config.get(maxAgeKey))) {
-      report(
-        config.field(maxAgeKey),
-        "the maximum checkpoint age needs a savepoint directory to fall back to savepoints",
-        `set ${savepointDir}, or remove ${maxAgeKey}`,
-      );
-    }
-  }
-
-  const replicas = spec.taskManager?.replicas;
-  if (replicas !== undefined) {
-    if (replicas < 1) {
-      report(
-        "spec.taskManager.replicas",
-        `must be at least 1, got ${replicas}`,
-        "set a positive number of TaskManagers or remove it to size by spec.job.parallelism",
-      );
-    }
-  } else if (job.parallelism < 1) {
-    report(
-      "spec.job.parallelism",
-      `must be at least 1, got ${job.parallelism}`,
-      "set a positive parallelism, or set spec.taskManager.replicas",
-    );
-  }
-
-  const reference = job.flinkStateSnapshotReference;
-  if (reference !== undefined) {
-    if (isBlank(reference.name) && isBlank(reference.path)) {
-      report(
-        "spec.job.flinkStateSnapshotReference",
-        "needs a name or a path",
-        "set name to a FlinkStateSnapshot resource, or path to a savepoint location",
-      );
-    }
-    if (!isBlank(job.initialSavepointPath)) {
-      report(
-        "spec.job.flinkStateSnapshotReference",
-        "cannot be combined with spec.job.initialSavepointPath",
-        "keep only one of them",
-      );
-    }
   }
 }
 
@@ -602,48 +451,6 @@ function checkServiceAccount(serviceAccount: string | undefined, report: Report)
     "required",
     `set it to the service account the JobManager runs as (e.g. "flink")`,
   );
-}
-
-function checkAutoscaler(
-  config: ValidationConfig,
-  operatorConfig: Readonly<Record<string, string>>,
-  report: Report,
-): void {
-  if (config.get(AUTOSCALER_ENABLED)?.trim().toLowerCase() !== "true") return;
-  for (const key of AUTOSCALER_NON_NEGATIVE_NUMBERS) {
-    const value = config.get(key);
-    if (value === undefined) continue;
-    const number = Number(value.trim());
-    if (value.trim() === "" || !Number.isFinite(number) || number < 0) {
-      report(config.field(key), `"${value}" is not a non-negative number`, "use e.g. 0.5");
-    }
-  }
-  const window = config.get(AUTOSCALER_METRICS_WINDOW);
-  let windowMs = AUTOSCALER_METRICS_WINDOW_DEFAULT_MS;
-  if (window !== undefined) {
-    try {
-      windowMs = parseDuration(window);
-    } catch {
-      report(
-        config.field(AUTOSCALER_METRICS_WINDOW),
-        `"${window}" is not a duration`,
-        `use e.g. "10 min"`,
-      );
-      return;
-    }
-  }
-  // An operator-wide option: a value in the spec has no effect, so only the operator's counts.
-  const intervalMs = new ValidationConfig(operatorConfig, {}).option(
-    OPTIONS.reconcileInterval,
-    report,
-  );
-  if (windowMs < intervalMs) {
-    report(
-      config.field(AUTOSCALER_METRICS_WINDOW),
-      "is shorter than the operator's reconcile interval",
-      `set it to at least ${OPTIONS.reconcileInterval.key} (${intervalMs} ms)`,
-    );
-  }
 }
 
 function canParse(parse: (text: string) => unknown, text: string): boolean {

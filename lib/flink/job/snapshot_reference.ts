@@ -2,7 +2,7 @@ import type { FlinkStateSnapshotReference } from "../../api/job_spec.ts";
 import type { FlinkStateSnapshot } from "../../api/flink_state_snapshot.ts";
 import { FlinkStateSnapshots } from "../resources.ts";
 import { UpgradeFailure, WaitingFor } from "./errors.ts";
-import type { Pass } from "./pass.ts";
+import type { ResourcePass } from "./resource_pass.ts";
 
 /**
  * Resolves `job.flinkStateSnapshotReference` to a restore path: the referenced snapshot's
@@ -10,7 +10,7 @@ import type { Pass } from "./pass.ts";
  * failed), or the reference's own `path` when no name is given.
  */
 export async function resolveSnapshotReference(
-  p: Pass,
+  p: Pick<ResourcePass, "ctx" | "ns">,
   ref: FlinkStateSnapshotReference,
 ): Promise<string> {
   if (!ref.name) {

@@ -1,0 +1,67 @@
+/**
+ * The FlinkDeployment side of the job lifecycle (FKO ApplicationReconciler): the job runs in its
+ * own cluster, so starting it creates the cluster, a stateless stop deletes it with its HA
+ * metadata, and a last-state stop deletes only the JobManager, which Flink restores from HA.
+ */
+import { getLogger } from "@logtape/logtape";
+import { isGloballyTerminal } from "../../api/enums.ts";
+import { errorMessage } from "../../error_message.ts";
+import { isHaEnabled, readHaMetadata } from "../ha.ts";
+import { lastReconciled } from "../job/bookkeeping.ts";
+import type { JobDriver } from "../job/job_driver.ts";
+import { rest } from "../job/resource_pass.ts";
+import { deployCluster, removeCluster } from "./cluster.ts";
+import { clusterDeployed } from "./observe.ts";
+import type { DeploymentPass } from "./pass.ts";
+import { deploymentPassDelay, recoverJobManager } from "./reconcile.ts";
+import { deploymentStatusToWrite } from "./status.ts";
+
+const log = getLogger(["flinkop", "deployment"]);
+
+export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
+  statusToWrite: deploymentStatusToWrite,
+  clusterId: (p) => p.name,
+  flinkVersion: (p) => p.spec.flinkVersion,
+  deploymentMode: (p) => lastReconciled(p)?.spec.mode ?? p.spec.mode ?? "native",
+  jobManagerReady: (p) => p.status.jobManagerDeploymentStatus === "READY",
+
+  async upgradeFacts(p) {
+    const haEnabled = isHaEnabled(p.rc.flinkOptions);
+    const ha = haEnabled
+      ? await readHaMetadata(p.ctx.client, p.ns, p.name)
+      : { available: false, hasCheckpoint: false };
+    return {
+      lastReconciledFlinkVersion: lastReconciled(p)?.spec.flinkVersion,
+      flinkVersion: p.spec.flinkVersion,
+      jobManagerDeploymentStatus: p.status.jobManagerDeploymentStatus,
+      haEnabledInDeployConfig: haEnabled,
+      haEnabledInObserveConfig: haEnabled,
+      haMetadataAvailable: ha.available,
+      jobManagerPodNeverStarted: false,
+      isSessionJob: false,
+    };
+  },
+
+  deploy: deployCluster,
+
+  async stopStateless(p) {
+    const js = p.status.jobStatus;
+    if (js.jobId && !isGloballyTerminal(js.state)) {
+      try {
+        await (await rest(p)).cancelJob(js.jobId);
+      } catch (err) {
+        log.info("cancel before stateless upgrade failed, deleting anyway: {error}", {
+          error: errorMessage(err),
+        });
+      }
+    }
+    await removeCluster(p, { deleteHaData: true });
+  },
+
+  stopKeepingHaMetadata: (p) => removeCluster(p, { deleteHaData: false }),
+  afterStop() {},
+  cleanupAfterFailedJob: (p) => removeCluster(p, { deleteHaData: false }),
+  alreadyDeployed: (p) => Promise.resolve(clusterDeployed(p)),
+  nextPassDelay: deploymentPassDelay,
+  reconcileOtherChanges: recoverJobManager,
+};

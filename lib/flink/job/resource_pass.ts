@@ -1,0 +1,135 @@
+/**
+ * Everything one reconcile pass of a FlinkDeployment or a FlinkSessionJob works with, and the
+ * few things each pass does the same way for both kinds: write status, record an event, reach
+ * the JobManager's REST API. FKO keeps the same in its `FlinkResourceContext`.
+ */
+import type { JobSpec } from "../../api/job_spec.ts";
+import type { JobStatus } from "../../api/job_status.ts";
+import type { ReconciledKind } from "../../api/reconciled_spec.ts";
+import type { ReconciliationStatus } from "../../api/reconciliation_status.ts";
+import type { ResourceLifecycleState } from "../../api/enums.ts";
+import type { OperatorConfig } from "../../config/operator_config.ts";
+import type { ResourceConfig } from "../../config/resource_config.ts";
+import type { KubeObject } from "../../kube/resource.ts";
+import type { ReconcileContext } from "../../runtime/controller.ts";
+import type { EventSpec } from "../../runtime/events.ts";
+import type { RestAccessMode } from "../rest/access_mode.ts";
+import { FlinkRestClient } from "../rest/client.ts";
+import { DEFAULT_REST_PORT, resolveTransport } from "../rest/endpoint.ts";
+import type { JobDriver } from "./job_driver.ts";
+import type { JobMemory } from "./job_memory.ts";
+
+export type RawResource = KubeObject & { spec?: unknown; status?: unknown };
+
+/** The spec fields the job lifecycle reads; FlinkDeploymentSpec and FlinkSessionJobSpec fit. */
+export interface JobResourceSpec {
+  [field: string]: unknown;
+  job?: JobSpec;
+  restartNonce?: number;
+  flinkConfiguration: Record<string, unknown>;
+}
+
+/** The status fields both kinds share (FKO `CommonStatus`). */
+export interface JobResourceStatus {
+  jobStatus: JobStatus;
+  error?: string;
+  observedGeneration?: number;
+  lifecycleState?: ResourceLifecycleState;
+  reconciliationStatus: ReconciliationStatus;
+}
+
+/** Operator-wide inputs of the FlinkDeployment and FlinkSessionJob controllers. */
+export interface JobEnv {
+  readonly config: OperatorConfig;
+  readonly restAccess: RestAccessMode;
+  readonly now: () => number;
+  /**
+   * The operator runs the FlinkStateSnapshot controller (decided once at start, as in FKO):
+   * without it snapshots go to the legacy status fields whatever a resource asks for.
+   */
+  readonly snapshotResources: boolean;
+  /**
+   * Called after every named write-ahead status write (`save(p, point)`). Production passes
+   * nothing; the crash-safety tests inject a hook that kills the process at a chosen point.
+   */
+  readonly afterWrite?: (point: string) => void;
+}
+
+/**
+ * One pass over one resource. `spec` may be the last valid spec when the current one is
+ * invalid; `status` is mutated in place and persisted with {@link save}.
+ */
+export interface ResourcePass<
+  S extends JobResourceSpec = JobResourceSpec,
+  St extends JobResourceStatus = JobResourceStatus,
+> {
+  readonly kind: ReconciledKind;
+  readonly raw: RawResource;
+  spec: S;
+  readonly status: St;
+  rc: ResourceConfig;
+  readonly ctx: ReconcileContext<RawResource>;
+  readonly env: JobEnv;
+  readonly memory: JobMemory;
+  readonly ns: string;
+  readonly name: string;
+  /** What differs between an application cluster's job and a session job. */
+  readonly driver: JobDriver<this>;
+  /** The REST client of this pass, resolved on first use (see {@link rest}). */
+  restClient?: Promise<FlinkRestClient>;
+}
+
+/**
+ * Persists the status, letting the driver recompute what FKO derives on every write (lifecycle
+ * state, conditions). `point` names a write-ahead step: the crash-safety tests stop there.
+ */
+export async function save(p: ResourcePass, point?: string): Promise<void> {
+  await p.ctx.writeStatus(p.raw, p.driver.statusToWrite(p));
+  if (point) p.env.afterWrite?.(point);
+}
+
+export async function event(p: ResourcePass, spec: EventSpec): Promise<void> {
+  await p.ctx.events.record(p.raw, spec);
+}
+
+/** Identity of the resource for per-resource memory: its uid, else its key. */
+export function uidOf(p: Pick<ResourcePass, "raw" | "ns" | "name">): string {
+  return p.raw.metadata.uid ?? `${p.ns}/${p.name}`;
+}
+
+/**
+ * The REST client of the JobManager serving this job, resolved once per pass: resolution costs
+ * API calls (EndpointSlices, the Service's pods). `forgetRest` drops it when the cluster is
+ * removed or redeployed, so a later call finds the new JobManager.
+ */
+export function rest(p: ResourcePass): Promise<FlinkRestClient> {
+  if (!p.restClient) {
+    const client = resolveRest(p);
+    p.restClient = client;
+    // A failed resolution (no ready JobManager yet) is retried by the next call.
+    client.catch(() => {
+      if (p.restClient === client) p.restClient = undefined;
+    });
+  }
+  return p.restClient;
+}
+
+export function forgetRest(p: ResourcePass): void {
+  p.restClient = undefined;
+}
+
+async function resolveRest(p: ResourcePass): Promise<FlinkRestClient> {
+  const port = Number(p.rc.flat["rest.port"] ?? DEFAULT_REST_PORT) || DEFAULT_REST_PORT;
+  const transport = await resolveTransport({
+    mode: p.env.restAccess,
+    kube: p.ctx.client,
+    namespace: p.ns,
+    clusterId: p.driver.clusterId(p),
+    port,
+  });
+  return new FlinkRestClient(transport, {
+    defaultMs: p.env.config.flinkClientTimeoutMs,
+    cancelMs: p.env.config.cancelTimeoutMs,
+    jarRunMs: p.env.config.submissionTimeoutMs,
+  });
+}

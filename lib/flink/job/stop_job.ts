@@ -1,0 +1,196 @@
+/**
+ * Stopping a running job the way an upgrade decision chose (FKO `SuspendMode`, reference §3.7),
+ * for both kinds: the REST parts (stop-with-savepoint, cancel) are shared, the rest is the
+ * driver's (deleting an application cluster, with or without its HA metadata).
+ */
+import { getLogger } from "@logtape/logtape";
+import { isGloballyTerminal } from "../../api/enums.ts";
+import { parseDuration } from "../../config/duration.ts";
+import { OPTIONS } from "../../config/options.ts";
+import { errorMessage } from "../../error_message.ts";
+import { getSavepointsDir } from "../render/mod.ts";
+import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
+import { FlinkTimeoutError } from "../rest/errors.ts";
+import { pollUntilDone } from "../rest/poll.ts";
+import type { SuspendMode } from "../spec/upgrade.ts";
+import { UpgradeFailure } from "./errors.ts";
+import { type ResourcePass, rest, save } from "./resource_pass.ts";
+import { recordsLegacySnapshots, recordUpgradeSnapshot } from "./snapshot_records.ts";
+
+const log = getLogger(["flinkop", "job", "stop"]);
+
+/**
+ * How an operation in flight (a savepoint, a cancel) is polled: soon after it started, then less
+ * and less often, so a quick one is noticed at once and a slow one is not asked every moment.
+ */
+const POLL = { intervalMs: 25, maxIntervalMs: 200 };
+
+/**
+ * Stops the running job as chosen by the upgrade decision. Returns the savepoint/checkpoint path
+ * the next start restores from (undefined: none).
+ */
+export async function suspendJob(p: ResourcePass, mode: SuspendMode): Promise<string | undefined> {
+  let path: string | undefined;
+  switch (mode) {
+    case "NOOP":
+      return p.status.jobStatus.upgradeSavepointPath;
+    case "STATELESS":
+      await p.driver.stopStateless(p);
+      break;
+    case "LAST_STATE":
+      await p.driver.stopKeepingHaMetadata(p);
+      break;
+    case "SAVEPOINT":
+      path = await stopWithSavepoint(p);
+      break;
+    case "CANCEL":
+      path = await cancelAndReadCheckpoint(p);
+      break;
+  }
+  const js = p.status.jobStatus;
+  if (!isGloballyTerminal(js.state)) js.state = "FINISHED";
+  p.driver.afterStop(p);
+  return path;
+}
+
+/**
+ * Stop-with-savepoint. The trigger is written to status *before* it is sent (with a trigger id
+ * Flink deduplicates), so a crash in the middle resumes polling the same savepoint instead of
+ * losing it or taking a second one.
+ */
+async function stopWithSavepoint(p: ResourcePass): Promise<string> {
+  const js = p.status.jobStatus;
+  const info = js.savepointInfo;
+  const client = await rest(p);
+  if (!info.triggerId || info.triggerType !== "UPGRADE") {
+    info.triggerId = crypto.randomUUID().replaceAll("-", "");
+    info.triggerTimestamp = p.env.now();
+    info.triggerType = "UPGRADE";
+    info.formatType = p.rc.get(OPTIONS.savepointFormatType);
+    await save(p, "savepoint-triggered");
+  }
+  const triggerId = info.triggerId;
+  // Sending the same trigger id again is idempotent in Flink: safe after a crash or a retry.
+  await client.stopWithSavepoint(js.jobId!, {
+    targetDirectory: getSavepointsDir(p.rc.flinkOptions),
+    drain: p.rc.get(OPTIONS.jobDrainOnSavepointDeletion),
+    formatType: info.formatType === "NATIVE" ? "NATIVE" : "CANONICAL",
+    triggerId,
+  }).catch((err) => {
+    // A job that already stopped for this trigger answers with an error; the status poll tells.
+    log.info("stop-with-savepoint request: {error}", { error: errorMessage(err) });
+  });
+  const timeoutMs = durationOr(p.rc.flat["execution.checkpointing.timeout"], 10 * 60_000);
+  let result;
+  try {
+    result = await pollUntilDone(async () => {
+      const st = await client.savepointStatus(js.jobId!, triggerId);
+      return st.state === "IN_PROGRESS" ? undefined : st;
+    }, { ...POLL, timeoutMs, signal: p.ctx.signal, what: `savepoint ${triggerId}` });
+  } catch (err) {
+    if (!(err instanceof FlinkTimeoutError)) throw err;
+    throw new UpgradeFailure(
+      "SavepointError",
+      `stop-with-savepoint did not complete within ${timeoutMs} ms; raise ` +
+        "execution.checkpointing.timeout",
+    );
+  }
+  if (result.state === "FAILED") {
+    clearSavepointTrigger(p);
+    await save(p);
+    throw new UpgradeFailure("SavepointError", `stop-with-savepoint failed: ${result.failure}`);
+  }
+  recordSavepoint(p, result.location);
+  js.state = "FINISHED";
+  await recordUpgradeSnapshot(p, result.location);
+  return result.location;
+}
+
+function clearSavepointTrigger(p: ResourcePass): void {
+  const info = p.status.jobStatus.savepointInfo;
+  info.triggerId = undefined;
+  info.triggerTimestamp = undefined;
+  info.triggerType = undefined;
+}
+
+/** Records a completed upgrade savepoint everywhere FKO would (path, legacy last savepoint, history). */
+export function recordSavepoint(p: ResourcePass, location: string): void {
+  const js = p.status.jobStatus;
+  const info = js.savepointInfo;
+  js.upgradeSavepointPath = location;
+  // With snapshot resources, the upgrade savepoint is a FlinkStateSnapshot instead (as in FKO).
+  if (recordsLegacySnapshots(p)) {
+    const savepoint = {
+      timeStamp: p.env.now(),
+      location,
+      triggerType: "UPGRADE" as const,
+      formatType: info.formatType === "NATIVE" ? "NATIVE" as const : "CANONICAL" as const,
+    };
+    info.lastSavepoint = savepoint;
+    if (info.savepointHistory.at(-1)?.location !== location) info.savepointHistory.push(savepoint);
+  }
+  clearSavepointTrigger(p);
+}
+
+/**
+ * Cancels the job and waits (bounded by `flink.client.cancel.timeout`) until Flink reports it
+ * terminal. A job Flink does not know is an error unless `ignoreMissing`.
+ */
+export async function cancelJob(
+  p: ResourcePass,
+  opts: { ignoreMissing: boolean },
+): Promise<void> {
+  const js = p.status.jobStatus;
+  const client = await rest(p);
+  const outcome = await client.cancelJob(js.jobId!);
+  if (outcome === "missing") {
+    if (opts.ignoreMissing) return;
+    throw new UpgradeFailure("CleanupFailed", "Cannot find job when trying to cancel");
+  }
+  if (outcome === "cancelled") {
+    js.state = "CANCELLING";
+    await save(p);
+  }
+  const timeoutMs = p.env.config.cancelTimeoutMs;
+  try {
+    js.state = await pollUntilDone(async () => {
+      const state = await client.jobStatus(js.jobId!);
+      return isGloballyTerminal(state) ? state : undefined;
+    }, { ...POLL, timeoutMs, signal: p.ctx.signal, what: `cancel of ${js.jobId}` });
+  } catch (err) {
+    if (!(err instanceof FlinkTimeoutError)) throw err;
+    throw new UpgradeFailure(
+      "UpgradeFailed",
+      `job ${js.jobId} did not reach a terminal state within ${timeoutMs} ms of its cancel; ` +
+        "raise kubernetes.operator.flink.client.cancel.timeout",
+    );
+  }
+}
+
+/** Cancel, then restore from the newest checkpoint (FKO's last-state upgrade by cancel). */
+async function cancelAndReadCheckpoint(p: ResourcePass): Promise<string | undefined> {
+  await cancelJob(p, { ignoreMissing: false });
+  const js = p.status.jobStatus;
+  const latest = (await (await rest(p)).checkpointStats(js.jobId!)).latestCheckpoint();
+  if (!latest) {
+    js.upgradeSavepointPath = undefined;
+    return undefined;
+  }
+  if (latest.externalPath === NOT_EXTERNALLY_ADDRESSABLE) {
+    throw new UpgradeFailure(
+      "CheckpointNotFound",
+      "the latest checkpoint is not externally addressable: set state.checkpoints.dir",
+    );
+  }
+  js.upgradeSavepointPath = latest.externalPath;
+  return latest.externalPath;
+}
+
+function durationOr(value: string | undefined, fallbackMs: number): number {
+  if (!value) return fallbackMs;
+  try {
+    return parseDuration(value);
+  } catch {
+    return fallbackMs;
+  }
+}

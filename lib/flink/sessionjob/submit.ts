@@ -1,0 +1,88 @@
+/**
+ * Starting a session job (FKO SessionJobReconciler.deploy + AbstractFlinkService
+ * .submitJobToSessionCluster): the job id is written to status before anything is sent, and a
+ * retry after a failed or interrupted submission reuses it, so Flink — which refuses a second
+ * job with the same id — can never end up running the job twice. Then the jar is fetched,
+ * uploaded (`POST /jars/upload`), run (`POST /jars/:id/run`) and deleted again.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { FlinkSessionJobSpec } from "../../api/flink_session_job.ts";
+import { errorMessage } from "../../error_message.ts";
+import type { DeployOptions } from "../job/job_driver.ts";
+import { event, rest, save } from "../job/resource_pass.ts";
+import { applyJobConfig } from "../render/mod.ts";
+import { fetchJar, removeJar } from "./artifacts.ts";
+import type { SessionJobPass } from "./pass.ts";
+
+const log = getLogger(["flinkop", "sessionjob", "submit"]);
+
+function newJobId(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+export async function submitSessionJob(
+  p: SessionJobPass,
+  spec: FlinkSessionJobSpec,
+  opts: DeployOptions,
+): Promise<void> {
+  const job = spec.job!;
+  await event(p, {
+    type: "Normal",
+    reason: "Submit",
+    message: "Starting deployment",
+    component: "Job",
+  });
+  const js = p.status.jobStatus;
+  if (js.jobId && js.state === "RECONCILING") {
+    log.info("reusing job id {jobId} of an unfinished submission", { jobId: js.jobId });
+  } else {
+    js.jobId = newJobId();
+    js.state = "RECONCILING";
+    await save(p, "job-id-recorded");
+  }
+  const flinkVersion = p.driver.flinkVersion(p);
+  if (!flinkVersion) throw new Error("the session cluster's spec.flinkVersion is not known");
+
+  const client = await rest(p);
+  const jar = await fetchJar(
+    job.jarURI,
+    {
+      namespace: p.ns,
+      sessionCluster: p.driver.clusterId(p),
+      job: p.name,
+    },
+    p.rc,
+    p.ctx.signal,
+  );
+  let jarId: string;
+  try {
+    jarId = await client.uploadJar(await Deno.readFile(jar.path), jar.filename);
+  } finally {
+    await removeJar(jar);
+  }
+  try {
+    const configuration = { ...p.rc.flinkOptions };
+    applyJobConfig(configuration, p.name, job);
+    await client.runJar(jarId, {
+      entryClass: job.entryClass,
+      programArgsList: job.args,
+      parallelism: job.parallelism,
+      jobId: js.jobId,
+      savepointPath: opts.savepointPath,
+      allowNonRestoredState: job.allowNonRestoredState,
+      flinkConfiguration: configuration,
+    }, flinkVersion);
+  } finally {
+    await client.deleteJar(jarId).catch((err) =>
+      log.warn("could not delete uploaded jar {jarId}: {error}", {
+        jarId,
+        error: errorMessage(err),
+      })
+    );
+  }
+  log.info("submitted job {jobId} to session cluster {cluster} (restore {path})", {
+    jobId: js.jobId,
+    cluster: p.driver.clusterId(p),
+    path: opts.savepointPath ?? "none",
+  });
+}

@@ -1,8 +1,10 @@
 /**
- * `deno task demo`, the README's main command: brings up the local cluster, installs the CRDs,
- * starts the operator against it, applies examples/basic-application.yaml and shows the
- * FlinkDeployment's status changing until the job runs; then keeps going until Ctrl-C (the
- * operator stops; the cluster and the resource stay for kubectl).
+ * `deno task demo [--runtime sim|real]`, the README's main command: brings up the local cluster,
+ * installs the CRDs, starts the operator against it, applies examples/basic-application.yaml
+ * (simulated Flink) or, with `--runtime real`, examples/real-flink-application.yaml (real Flink
+ * JVMs, assembled from Maven Central first) and shows the FlinkDeployment's status changing until
+ * the job runs; then keeps going until Ctrl-C (the operator stops; the cluster and the resource
+ * stay for kubectl).
  */
 import { parse } from "yaml";
 import { KubeClient } from "../lib/kube/client.ts";
@@ -10,10 +12,15 @@ import { type KubeObject, Resources } from "../lib/kube/resource.ts";
 import { FlinkDeployments } from "../lib/flink/resources.ts";
 import { ensureControlPlane } from "./controlplane.ts";
 import { installCrds } from "./crd_install.ts";
+import { ensureRealFlink } from "./flink-real/dist.ts";
+import { RUNTIME_ENV, runtimesPreferring } from "./node_agent_launcher.ts";
 import { repoRoot } from "./paths.ts";
 
 const NAMESPACE = "flink-demo";
-const EXAMPLE = `${repoRoot}/examples/basic-application.yaml`;
+const EXAMPLES = {
+  sim: `${repoRoot}/examples/basic-application.yaml`,
+  real: `${repoRoot}/examples/real-flink-application.yaml`,
+};
 const FIELD_MANAGER = "flinkop-demo";
 
 interface FdView extends KubeObject {
@@ -25,9 +32,17 @@ interface FdView extends KubeObject {
   };
 }
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  const runtime = runtimeArg(args);
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  if (runtime === "real") {
+    say("assembling real Flink from Maven Central if needed (about 45 s the first time)");
+    await ensureRealFlink((m) => say(m));
+  }
+  // The node agent's default runtime; a running agent with another one is restarted.
+  Deno.env.set(RUNTIME_ENV, runtimesPreferring(runtime));
+  const EXAMPLE = EXAMPLES[runtime];
   const cluster = await ensureControlPlane();
   say(`cluster ready at ${cluster.server} (${elapsed()})`);
   const client = await KubeClient.connect({ kubeconfig: cluster.adminKubeconfig });
@@ -86,6 +101,14 @@ async function main(): Promise<number> {
 }
 
 const operatorLog = `${Deno.env.get("TMPDIR") ?? "/tmp"}/flinkop-demo-operator.log`;
+
+function runtimeArg(args: string[]): "sim" | "real" {
+  const i = args.findIndex((a) => a === "--runtime" || a.startsWith("--runtime="));
+  if (i < 0) return "sim";
+  const value = args[i].includes("=") ? args[i].slice(args[i].indexOf("=") + 1) : args[i + 1];
+  if (value === "sim" || value === "real") return value;
+  throw new Error(`--runtime must be sim or real, not ${value ?? "nothing"}`);
+}
 
 function startOperator(kubeconfig: string): Deno.ChildProcess {
   const log = Deno.openSync(operatorLog, { write: true, create: true, truncate: true });
@@ -179,7 +202,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 if (import.meta.main) {
   try {
-    Deno.exit(await main());
+    Deno.exit(await main(Deno.args));
   } catch (err) {
     console.error(`demo: error: ${err instanceof Error ? err.message : err}`);
     Deno.exit(1);

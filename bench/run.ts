@@ -17,12 +17,14 @@ import { listWatch10k } from "./list_watch_10k.ts";
 import { queueThroughput } from "./queue_throughput.ts";
 import { type BenchResult, resultLine, seconds, summaryTable } from "./result.ts";
 import { savepointUpgrade } from "./savepoint_upgrade.ts";
+import { sessionJobUpgrade } from "./sessionjob_upgrade.ts";
 
 export const BENCHMARKS: Benchmark[] = [
   queueThroughput,
   clusterBuild,
   clusterWarmStart,
   savepointUpgrade,
+  sessionJobUpgrade,
   jobManagers500,
   listWatch10k,
 ];

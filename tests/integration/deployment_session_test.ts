@@ -3,14 +3,9 @@ import { Resources } from "../../lib/kube/resource.ts";
 import { FlinkDeployments, FlinkSessionJobs } from "../../lib/flink/resources.ts";
 import { integrationTest, waitFor } from "../support/integration.ts";
 import { startOperator } from "../support/operator.ts";
-import { application, eventsFor, getFd, patchSpec, waitForFd } from "../support/flink.ts";
+import { eventsFor, getFd, patchSpec, waitForFd } from "../support/flink.ts";
+import { sessionCluster } from "../support/session_job.ts";
 import type { KubeObject } from "../../lib/kube/resource.ts";
-
-function sessionCluster(ns: string, name: string): KubeObject {
-  const app = application(ns, name) as KubeObject & { spec: Record<string, unknown> };
-  delete app.spec.job;
-  return app;
-}
 
 integrationTest(
   "session cluster: deploy, upgrade, deletion blocked while session jobs exist",

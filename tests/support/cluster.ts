@@ -11,7 +11,12 @@
  * created it): its HttpClient is a resource, and Deno's sanitizer fails tests that leak one.
  */
 import { KubeClient } from "../../lib/kube/client.ts";
-import { Resources } from "../../lib/kube/resource.ts";
+import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
+import {
+  FlinkDeployments,
+  FlinkSessionJobs,
+  FlinkStateSnapshots,
+} from "../../lib/flink/resources.ts";
 import { defaultStateDir } from "../../cluster/paths.ts";
 
 export const TEST_KUBECONFIG_ENV = "FLINKOP_TEST_KUBECONFIG";
@@ -141,6 +146,7 @@ export async function freshNamespace(
         if (Deno.env.get(KEEP_NAMESPACES_ENV) === "1") {
           console.error(`keeping test namespace ${name} (${KEEP_NAMESPACES_ENV}=1)`);
         } else {
+          await releaseFinalizers(client, name);
           await client.delete(Resources.namespaces, undefined, name);
         }
       } finally {
@@ -148,6 +154,27 @@ export async function freshNamespace(
       }
     },
   };
+}
+
+/**
+ * Drops the operator's finalizers from the namespace's Flink resources: the test's operator has
+ * stopped, so nothing would ever remove them, and the namespace would stay Terminating — with the
+ * namespace controller retrying it, and loading the API server, for the rest of the run.
+ */
+async function releaseFinalizers(client: KubeClient, namespace: string): Promise<void> {
+  for (const type of [FlinkDeployments, FlinkSessionJobs, FlinkStateSnapshots]) {
+    let items: KubeObject[] = [];
+    try {
+      items = (await client.list<KubeObject>(type, namespace)).items;
+    } catch {
+      continue; // the CRD is not installed in this run
+    }
+    for (const obj of items) {
+      if (!obj.metadata.finalizers?.length) continue;
+      await client.patch(type, namespace, obj.metadata.name!, { metadata: { finalizers: null } })
+        .catch(() => {});
+    }
+  }
 }
 
 /** Runs `fn` in a fresh namespace named after the test, deleted afterwards. */

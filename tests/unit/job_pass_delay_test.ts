@@ -11,7 +11,7 @@ function pass(sinceActionMs: number, progressCheckIntervalMs = 10_000) {
 
 Deno.test("in-flight delay: soon after an action, backing off to the progress check", () => {
   assert.equal(inFlightDelayMs(pass(0)), 50, "right after the action: the minimum");
-  assert.equal(inFlightDelayMs(pass(400)), 200, "half the time since the action");
+  assert.equal(inFlightDelayMs(pass(1000)), 200, "a fifth of the time since the action");
   assert.equal(inFlightDelayMs(pass(60_000)), 10_000, "never beyond the progress check");
   assert.equal(inFlightDelayMs(pass(60_000, 300)), 300);
   assert.equal(inFlightDelayMs(pass(-5)), 50, "a clock step back still waits the minimum");

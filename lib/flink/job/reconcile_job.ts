@@ -48,11 +48,22 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
   const diff = diffSpecs(p.kind, rec.spec, p.spec, { mode: p.driver.deploymentMode(p) });
   if (diff.type !== "IGNORE" || upgrading) {
     const generation = p.raw.metadata.generation ?? 0;
+    let specChanged: Promise<void> | undefined;
     if (!upgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
       p.memory.specChangedGeneration.set(uidOf(p), generation);
-      await event(p, { type: "Normal", reason: "SpecChanged", message: describeDiff(diff) });
+      // Recorded while the change is acted on (the event changes nothing the action depends on),
+      // and done before the pass ends.
+      specChanged = event(p, {
+        type: "Normal",
+        reason: "SpecChanged",
+        message: describeDiff(diff),
+      });
     }
-    return await reconcileJobChange(p, rec, diff.type === "SAVEPOINT_REDEPLOY");
+    try {
+      return await reconcileJobChange(p, rec, diff.type === "SAVEPOINT_REDEPLOY");
+    } finally {
+      await specChanged;
+    }
   }
   if (p.raw.metadata.generation !== undefined) {
     p.status.observedGeneration = p.raw.metadata.generation;
@@ -118,14 +129,17 @@ async function reconcileJobChange(
         await save(p);
         return Action.requeue(0);
       case "available": {
-        if (decision.suspend !== "NOOP") {
-          await event(p, {
-            type: "Normal",
-            reason: "Suspended",
-            message: "Suspending existing deployment.",
-          });
+        // Recorded while the job is being stopped, which does not depend on it.
+        const suspended = decision.suspend === "NOOP" ? undefined : event(p, {
+          type: "Normal",
+          reason: "Suspended",
+          message: "Suspending existing deployment.",
+        });
+        try {
+          await suspendJob(p, decision.suspend);
+        } finally {
+          await suspended;
         }
-        await suspendJob(p, decision.suspend);
         recordRestoreMode(p, decision.restoreMode);
         const target = withJob(spec, { upgradeMode: decision.restoreMode });
         if (desired === "suspended") {

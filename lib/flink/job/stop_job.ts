@@ -23,7 +23,7 @@ const log = getLogger(["flinkop", "job", "stop"]);
  * How an operation in flight (a savepoint, a cancel) is polled: soon after it started, then less
  * and less often, so a quick one is noticed at once and a slow one is not asked every moment.
  */
-const POLL = { intervalMs: 25, maxIntervalMs: 200 };
+const POLL = { intervalMs: 20, maxIntervalMs: 200 };
 
 /**
  * Stops the running job as chosen by the upgrade decision. Returns the savepoint/checkpoint path

@@ -9,8 +9,10 @@ export interface PollOptions {
   /** Pause after the first poll. */
   intervalMs: number;
   /**
-   * With it, the pause doubles after each poll up to this: an operation that is quick is seen
-   * done at once, a slow one is not asked too often. Default: a fixed `intervalMs`.
+   * With it, the pause grows with the time already waited (a fifth of it) up to this: a quick
+   * operation is seen done moments after it is, a slow one is not asked too often, and the delay
+   * added to any operation stays within about a fifth of its duration. Default: a fixed
+   * `intervalMs`.
    */
   maxIntervalMs?: number;
   /** Overall budget; the last poll happens at the deadline, then FlinkTimeoutError. */
@@ -30,8 +32,8 @@ export async function pollUntilDone<T>(
   poll: () => Promise<T | undefined>,
   opts: PollOptions,
 ): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let interval = opts.intervalMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
   while (true) {
     opts.signal?.throwIfAborted();
     try {
@@ -42,8 +44,8 @@ export async function pollUntilDone<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new FlinkTimeoutError(opts.what ?? "operation", opts.timeoutMs);
+    const grown = Math.min(opts.maxIntervalMs ?? 0, (Date.now() - started) / 5);
     // Returns early on abort; the next turn of the loop then throws the abort reason.
-    await sleep(Math.min(interval, remaining), opts.signal);
-    interval = Math.min(interval * 2, Math.max(opts.intervalMs, opts.maxIntervalMs ?? 0));
+    await sleep(Math.min(Math.max(opts.intervalMs, grown), remaining), opts.signal);
   }
 }

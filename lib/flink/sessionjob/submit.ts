@@ -7,6 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { FlinkSessionJobSpec } from "../../api/flink_session_job.ts";
+import type { JobSpec } from "../../api/job_spec.ts";
 import { errorMessage } from "../../error_message.ts";
 import type { DeployOptions } from "../job/job_driver.ts";
 import { event, rest, save } from "../job/resource_pass.ts";
@@ -26,12 +27,21 @@ export async function submitSessionJob(
   opts: DeployOptions,
 ): Promise<void> {
   const job = spec.job!;
-  await event(p, {
+  // Recorded while the job is submitted (nothing below depends on it).
+  const submitEvent = event(p, {
     type: "Normal",
     reason: "Submit",
     message: "Starting deployment",
     component: "Job",
   });
+  try {
+    await submit(p, job, opts);
+  } finally {
+    await submitEvent;
+  }
+}
+
+async function submit(p: SessionJobPass, job: JobSpec, opts: DeployOptions): Promise<void> {
   const js = p.status.jobStatus;
   if (js.jobId && js.state === "RECONCILING") {
     log.info("reusing job id {jobId} of an unfinished submission", { jobId: js.jobId });

@@ -1,3 +1,4 @@
+import { COUNTER_JAR_URL } from "../../cluster/artifact_server.ts";
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import {
@@ -79,7 +80,8 @@ Deno.test("session-cluster has no job and session-job targets it", async () => {
   assert.equal(cluster.spec.job, undefined);
   const sessionJob = parseFlinkSessionJob(await example("session-job.yaml"));
   assert.equal(sessionJob.spec.deploymentName, cluster.metadata.name);
-  assert.match(sessionJob.spec.job!.jarURI!, /^https:\/\//);
+  // The jar of the local cluster's artifact server (cluster/artifact_server.ts), never the internet.
+  assert.equal(sessionJob.spec.job!.jarURI, COUNTER_JAR_URL);
   assert.equal(sessionJob.spec.job!.upgradeMode, "savepoint");
 });
 

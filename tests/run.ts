@@ -23,6 +23,7 @@ import {
 } from "../cluster/controlplane.ts";
 import { ensureBinaries } from "../cluster/binaries.ts";
 import { ensureRealFlink } from "../cluster/flink-real/dist.ts";
+import { ensureZooKeeper } from "../cluster/zookeeper/dist.ts";
 import { readClusterState } from "../cluster/cluster_state.ts";
 import { isRunning } from "../cluster/detached_process.ts";
 import {
@@ -134,6 +135,7 @@ export async function prepareWhileOnline(): Promise<number> {
   await step("the control-plane binaries", () => ensureBinaries(log));
   await step("the Deno modules the tests import", cacheDenoModules);
   await step("real Flink from Maven Central", () => ensureRealFlink(log));
+  await step("the ZooKeeper test server from Maven Central", () => ensureZooKeeper(log));
   return failures;
 }
 

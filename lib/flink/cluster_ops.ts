@@ -3,6 +3,7 @@ import { isAlreadyExists } from "../kube/errors.ts";
 import { type KubeObject, Resources, type ResourceType } from "../kube/resource.ts";
 import { sleep } from "../runtime/backoff.ts";
 import { deleteHaMetadata } from "./ha.ts";
+import type { HaStore } from "./ha_store.ts";
 
 /**
  * Creates an object, or replaces it when it exists (keeping its resourceVersion), so a retried
@@ -31,6 +32,8 @@ export interface DeleteClusterOptions {
   namespace: string;
   clusterId: string;
   deleteHaData: boolean;
+  /** Where that HA metadata is (ha_store.ts); default the Kubernetes HA ConfigMaps. */
+  haStore?: HaStore;
   propagation: "Foreground" | "Background" | "Orphan";
   timeoutMs: number;
   signal?: AbortSignal;
@@ -38,8 +41,9 @@ export interface DeleteClusterOptions {
 
 /**
  * Deletes a Flink cluster's JobManager (and standalone TaskManager) Deployments, waits until they
- * and their pods are gone, then optionally removes the HA ConfigMaps (which have no owner and
- * would otherwise let a later cluster recover old state). Returns false on timeout.
+ * and their pods are gone, then optionally removes the HA metadata (ConfigMaps have no owner, and
+ * znodes none either: left behind, they would let a later cluster recover old state). Returns false
+ * on timeout; throws when the HA metadata could not be removed.
  */
 export async function deleteCluster(
   client: KubeClient,
@@ -71,6 +75,9 @@ export async function deleteCluster(
     }
     await sleep(200, opts.signal);
   }
-  if (opts.deleteHaData) await deleteHaMetadata(client, namespace, clusterId);
+  if (opts.deleteHaData) {
+    if (opts.haStore) await opts.haStore.deleteAll();
+    else await deleteHaMetadata(client, namespace, clusterId);
+  }
   return gone;
 }

@@ -38,7 +38,13 @@ export async function cleanup(p: DeploymentPass): Promise<Action> {
       await event(p, { type: "Warning", reason: "CleanupFailed", message: blocked });
       return Action.requeue(p.env.config.reconcileIntervalMs);
     }
-    await removeCluster(p, { deleteHaData: true });
+    try {
+      await removeCluster(p, { deleteHaData: true });
+    } catch (err) {
+      // e.g. ZooKeeper HA metadata that cannot be removed: retried, released when overdue.
+      if (!overdue) throw err;
+      await giveUp(p, errorMessage(err));
+    }
     return Action.done();
   }
 

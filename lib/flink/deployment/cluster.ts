@@ -7,7 +7,9 @@ import type { FlinkDeploymentSpec } from "../../api/flink_deployment.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { Resources } from "../../kube/resource.ts";
 import { createOrReplace, deleteCluster } from "../cluster_ops.ts";
-import { isKubernetesHa, readHaMetadata, removeJobGraphs } from "../ha.ts";
+import { isKubernetesHa } from "../ha.ts";
+import { type HaStore, haStore } from "../ha_store.ts";
+import { isZooKeeperHa } from "../zookeeper_ha.ts";
 import type { DeployOptions } from "../job/job_driver.ts";
 import { UpgradeFailure } from "../job/errors.ts";
 import { event, forgetRest, save } from "../job/resource_pass.ts";
@@ -28,6 +30,17 @@ function randomJobId(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Where this resource's HA metadata is, per its `high-availability.type`. */
+export function haStoreOf(p: DeploymentPass): HaStore {
+  return haStore({
+    client: p.ctx.client,
+    namespace: p.ns,
+    clusterId: p.name,
+    flinkConfig: p.rc.flinkOptions,
+    requestTimeoutMs: p.env.config.flinkClientTimeoutMs,
+  });
+}
+
 /** Deletes this resource's cluster and waits (bounded by the cleanup timeout). */
 export async function removeCluster(
   p: DeploymentPass,
@@ -38,6 +51,7 @@ export async function removeCluster(
     namespace: p.ns,
     clusterId: p.name,
     deleteHaData: opts.deleteHaData,
+    haStore: haStoreOf(p),
     propagation: p.env.config.deletionPropagation,
     timeoutMs: p.env.config.cleanupTimeoutMs,
     signal: p.ctx.signal,
@@ -69,7 +83,7 @@ export async function deployCluster(
   let savepointPath = opts.savepointPath;
 
   if (application && opts.requireHa) {
-    const ha = await readHaMetadata(p.ctx.client, p.ns, p.name);
+    const ha = await haStoreOf(p).read();
     if (!ha.available) {
       throw new UpgradeFailure(
         "RestoreFailed",
@@ -98,8 +112,8 @@ export async function deployCluster(
   }
 
   await event(p, { type: "Normal", reason: "Submit", message: "Starting deployment" });
-  if (application && opts.requireHa && isKubernetesHa(conf)) {
-    await removeJobGraphs(p.ctx.client, p.ns, p.name);
+  if (application && opts.requireHa && (isKubernetesHa(conf) || isZooKeeperHa(conf))) {
+    await haStoreOf(p).removeJobGraphs();
   }
   const generation = p.raw.metadata.generation ?? 0;
   const deployment = { ...p.resource, spec };

@@ -6,11 +6,11 @@
 import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
 import { errorMessage } from "../../error_message.ts";
-import { isHaEnabled, readHaMetadata } from "../ha.ts";
+import { isHaEnabled } from "../ha.ts";
 import { lastReconciled } from "../job/bookkeeping.ts";
 import type { JobDriver } from "../job/job_driver.ts";
 import { rest } from "../job/resource_pass.ts";
-import { deployCluster, removeCluster } from "./cluster.ts";
+import { deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
 import { clusterDeployed } from "./observe.ts";
 import type { DeploymentPass } from "./pass.ts";
 import { deploymentPassDelay, recoverJobManager } from "./reconcile.ts";
@@ -27,9 +27,7 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
 
   async upgradeFacts(p) {
     const haEnabled = isHaEnabled(p.rc.flinkOptions);
-    const ha = haEnabled
-      ? await readHaMetadata(p.ctx.client, p.ns, p.name)
-      : { available: false, hasCheckpoint: false };
+    const ha = haEnabled ? await haStoreOf(p).read() : { available: false, hasCheckpoint: false };
     return {
       lastReconciledFlinkVersion: lastReconciled(p)?.spec.flinkVersion,
       flinkVersion: p.spec.flinkVersion,

@@ -226,10 +226,8 @@ Deno.test("standalone application: remote target, cluster mode, classpaths, TM r
     conf["pipeline.classpaths"],
     "file:///opt/flink/examples/streaming/StateMachineExample.jar",
   );
-  assert.equal(
-    conf["pipeline.jars"],
-    "local:///opt/flink/examples/streaming/StateMachineExample.jar",
-  );
+  // FKO sets pipeline.jars in native mode only; Flink 2 refuses `local:` there in standalone.
+  assert.equal(conf["pipeline.jars"], undefined);
   // ceil(5 / 2 slots)
   assert.equal(conf["kubernetes.internal.taskmanager.replicas"], "3");
   assert.equal(conf["parallelism.default"], "5");

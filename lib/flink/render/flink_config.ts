@@ -122,7 +122,11 @@ export function buildDeployConfig(input: DeployConfigInput): Record<string, stri
       );
     }
     conf["execution.target"] = "kubernetes-application";
-    if (job!.jarURI !== undefined) conf["pipeline.jars"] = encodeFlinkList([job!.jarURI]);
+    // Native mode only, as FKO: in standalone mode the jar is on `pipeline.classpaths` (below),
+    // and Flink 2's standalone entry point refuses a `local:` URI in `pipeline.jars`.
+    if (!standalone && job!.jarURI !== undefined) {
+      conf["pipeline.jars"] = encodeFlinkList([job!.jarURI]);
+    }
     conf["parallelism.default"] = String(parallelism);
     // The JobManager must outlive a finished job so the operator can observe the result.
     conf["execution.shutdown-on-application-finish"] = "false";

@@ -54,7 +54,7 @@ export class ZooKeeperSession {
   #writes: Promise<void> = Promise.resolve();
   #closed?: Error;
   #pump: Promise<void>;
-  info?: ConnectResponse;
+  #info?: ConnectResponse;
 
   private constructor(server: string, conn: Deno.Conn, requestTimeoutMs: number) {
     this.server = server;
@@ -80,12 +80,17 @@ export class ZooKeeperSession {
       if (info.sessionTimeoutMs <= 0) {
         throw new ZooKeeperConnectionError(`${server} refused the session (expired)`);
       }
-      session.info = info;
+      session.#info = info;
       return session;
     } catch (err) {
       await session.#shutdown(err as Error);
       throw err;
     }
+  }
+
+  /** What the server granted: session id and timeout (undefined until the handshake is done). */
+  get info(): ConnectResponse | undefined {
+    return this.#info;
   }
 
   /** Sends one request and returns the reply body; a non-zero error code throws ZooKeeperError. */
@@ -111,7 +116,7 @@ export class ZooKeeperSession {
 
   /** Ends the session on the server (its ephemeral nodes go at once) and the connection. */
   async close(): Promise<void> {
-    if (!this.#closed && this.info) {
+    if (!this.#closed && this.#info) {
       await this.call(OpCode.closeSession, "close session", "", undefined, () => undefined)
         .catch(() => {});
     }

@@ -157,6 +157,24 @@ const CASES: Case[] = [
     fields: [],
   },
   {
+    name: "ZooKeeper HA without a quorum",
+    edit: config({
+      "high-availability.type": "zookeeper",
+      "high-availability.storageDir": "s3://b/ha",
+    }),
+    fields: [`spec.flinkConfiguration["high-availability.type"]`],
+    mentions: ["high-availability.zookeeper.quorum"],
+  },
+  {
+    name: "ZooKeeper HA with a quorum",
+    edit: config({
+      "high-availability.type": "zookeeper",
+      "high-availability.storageDir": "s3://b/ha",
+      "high-availability.zookeeper.quorum": "zk-0:2181,zk-1:2181",
+    }),
+    fields: [],
+  },
+  {
     name: "rollback flag that is not a boolean",
     edit: config({ "kubernetes.operator.deployment.rollback.enabled": "yes" }),
     fields: [`spec.flinkConfiguration["kubernetes.operator.deployment.rollback.enabled"]`],

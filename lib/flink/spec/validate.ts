@@ -18,6 +18,7 @@ import { parseMemorySize } from "../../config/memory_size.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { quantityValue } from "../../kube/quantity.ts";
 import { isHaEnabled } from "../ha.ts";
+import { isZooKeeperHa, ZK_QUORUM_KEY } from "../zookeeper_ha.ts";
 import { isBlank } from "./state_dirs.ts";
 import { checkAutoscaler, checkJob } from "./validate_job.ts";
 import { ValidationConfig } from "./validation_config.ts";
@@ -176,6 +177,15 @@ function checkOperatorFeaturePrerequisites(config: ValidationConfig, report: Rep
       "rollback needs high availability",
       `enable HA (e.g. high-availability.type: kubernetes and high-availability.storageDir) ` +
         `or set ${rollbackKey} to false`,
+    );
+  }
+  const quorum = config.get(ZK_QUORUM_KEY) ?? config.get("recovery.zookeeper.quorum");
+  if (isZooKeeperHa(config.values) && isBlank(quorum)) {
+    report(
+      config.field("high-availability.type"),
+      `ZooKeeper HA needs ${ZK_QUORUM_KEY}`,
+      `set ${ZK_QUORUM_KEY} to the ZooKeeper servers (host:port,host:port), or use ` +
+        "high-availability.type: kubernetes",
     );
   }
   const healthKey = OPTIONS.clusterHealthCheckEnabled.key;

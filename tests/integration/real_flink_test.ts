@@ -50,60 +50,69 @@ async function checkpointDirs(dir: string): Promise<string[]> {
   return found;
 }
 
-integrationTest(
-  "real runtime: a standalone flink:1.20 FlinkDeployment runs the counter job on real JVMs",
-  async ({ client, ns }) => {
-    await ensureRealFlink();
-    const op = await startOperator(client, ns);
-    try {
-      await client.create(FlinkDeployments, ns, realApplication(ns, "counter"));
-      await waitForFd(client, ns, "counter", "running", isRunningStable, 180_000);
+/**
+ * A standalone FlinkDeployment through the operator: pods on the real runtime, REST answering, the
+ * TaskManager registered, the counter counting, checkpoints on the node's shared file system.
+ */
+function operatorSmokeTest(release: "1.20" | "2.2", flinkVersion: string): void {
+  integrationTest(
+    `real runtime: a standalone flink:${release} FlinkDeployment runs the counter job on real JVMs`,
+    async ({ client, ns }) => {
+      await ensureRealFlink();
+      const op = await startOperator(client, ns);
+      try {
+        await client.create(FlinkDeployments, ns, realApplication(ns, "counter", { release }));
+        await waitForFd(client, ns, "counter", "running", isRunningStable, 180_000);
 
-      const pods = await podsOf(client, ns, "app=counter");
-      assert.equal(pods.length, 2, "a JobManager and a TaskManager pod");
-      for (const pod of pods) {
-        assert.match(pod.status?.containerStatuses?.[0]?.containerID ?? "", /^real:\/\//);
+        const pods = await podsOf(client, ns, "app=counter");
+        assert.equal(pods.length, 2, "a JobManager and a TaskManager pod");
+        for (const pod of pods) {
+          assert.match(pod.status?.containerStatuses?.[0]?.containerID ?? "", /^real:\/\//);
+        }
+        const url = await jobManagerUrl(client, ns, "counter");
+        // The job shows RUNNING as soon as it is scheduled, before its tasks have slots.
+        const info = await waitFor(
+          "the TaskManager to register with the JobManager",
+          async () => {
+            const o = await overview(url);
+            return o["taskmanagers"] === 1 ? o : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+        assert.equal(info["flink-version"], flinkVersion);
+
+        // Key 0's count, kept in keyed state, read through the REST API as the simulator's is.
+        const first = await waitFor(
+          "the counter to count",
+          () => jobCounter(client, ns, "counter"),
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        );
+        await waitFor(
+          "the counter to go on counting",
+          async () => (await jobCounter(client, ns, "counter")) > first,
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        );
+        const checkpoints = await waitFor(
+          "a checkpoint on the node's shared file system",
+          () => checkpointDirs(hostPathOf(`/flink-data/${ns}/counter/checkpoints`)),
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        );
+        assert.ok(checkpoints.length > 0);
+      } finally {
+        await client.delete(FlinkDeployments, ns, "counter").catch(() => {});
+        await waitFor(
+          "the real cluster to be gone",
+          async () => (await podsOf(client, ns, "app=counter")).length === 0,
+          { timeoutMs: 60_000 },
+        ).catch(() => {});
+        await op.stop();
       }
-      const url = await jobManagerUrl(client, ns, "counter");
-      // The job shows RUNNING as soon as it is scheduled, before its tasks have slots.
-      const info = await waitFor(
-        "the TaskManager to register with the JobManager",
-        async () => {
-          const o = await overview(url);
-          return o["taskmanagers"] === 1 ? o : undefined;
-        },
-        { timeoutMs: 120_000, intervalMs: 500 },
-      );
-      assert.equal(info["flink-version"], "1.20.5");
+    },
+  );
+}
 
-      // Key 0's count, kept in keyed state, read through the REST API as the simulator's is.
-      const first = await waitFor(
-        "the counter to count",
-        () => jobCounter(client, ns, "counter"),
-        { timeoutMs: 60_000, intervalMs: 1000 },
-      );
-      await waitFor(
-        "the counter to go on counting",
-        async () => (await jobCounter(client, ns, "counter")) > first,
-        { timeoutMs: 60_000, intervalMs: 1000 },
-      );
-      const checkpoints = await waitFor(
-        "a checkpoint on the node's shared file system",
-        () => checkpointDirs(hostPathOf(`/flink-data/${ns}/counter/checkpoints`)),
-        { timeoutMs: 60_000, intervalMs: 1000 },
-      );
-      assert.ok(checkpoints.length > 0);
-    } finally {
-      await client.delete(FlinkDeployments, ns, "counter").catch(() => {});
-      await waitFor(
-        "the real cluster to be gone",
-        async () => (await podsOf(client, ns, "app=counter")).length === 0,
-        { timeoutMs: 60_000 },
-      ).catch(() => {});
-      await op.stop();
-    }
-  },
-);
+operatorSmokeTest("1.20", "1.20.5");
+operatorSmokeTest("2.2", "2.2.1");
 
 integrationTest(
   "real runtime: flink:2.2 JobManager and TaskManager pods run an uploaded counter job",

@@ -13,27 +13,13 @@ import { RUNTIME_ANNOTATION } from "../../cluster/nodeagent/runtime_selection.ts
 /** Pod (template) annotations that put a pod on real Flink whatever the node agent's default. */
 export const ON_REAL_FLINK = { [RUNTIME_ANNOTATION]: "real" };
 
-/**
- * Image, version and jar per release. FKO (and so flinkop) writes the jarURI into `pipeline.jars`
- * as well as `pipeline.classpaths` (as `file:`); Flink 2.2's standalone application entry point
- * parses `pipeline.jars` as a URL and fails on `local:` ("unknown protocol: local"), so on 2.x the
- * jar is given as `file:`, which both releases accept.
- */
 export const REAL_IMAGES = {
-  "1.20": {
-    image: "flink:1.20",
-    flinkVersion: "v1_20",
-    jarURI: `local://${COUNTER_EXAMPLE_JAR_IN_IMAGE}`,
-  },
-  "2.2": {
-    image: "flink:2.2",
-    flinkVersion: "v2_2",
-    jarURI: `file://${COUNTER_EXAMPLE_JAR_IN_IMAGE}`,
-  },
+  "1.20": { image: "flink:1.20", flinkVersion: "v1_20" },
+  "2.2": { image: "flink:2.2", flinkVersion: "v2_2" },
 } as const;
 
 /**
- * A standalone application running the counter job (`/opt/flink/examples/counter.jar`;
+ * A standalone application running the counter job (`local:///opt/flink/examples/counter.jar`;
  * usrlib/ is covered by the JobManager's user-lib emptyDir in standalone application mode, as on a
  * real node). Checkpoints and savepoints go under `file:///flink-data/<ns>/<name>/`, i.e.
  * `<state dir>/nodeagent/host-fs/flink-data/…` on the host. A 2 s heartbeat makes the `counter`
@@ -52,10 +38,8 @@ export function realApplication(
   } = {},
 ): KubeObject {
   const base = `file:///flink-data/${namespace}/${name}`;
-  const { image, flinkVersion, jarURI } = REAL_IMAGES[opts.release ?? "1.20"];
   const spec: FlinkDeploymentInput["spec"] = {
-    image,
-    flinkVersion,
+    ...REAL_IMAGES[opts.release ?? "1.20"],
     mode: "standalone",
     serviceAccount: "flink",
     podTemplate: { metadata: { annotations: ON_REAL_FLINK } },
@@ -73,7 +57,7 @@ export function realApplication(
     jobManager: { resource: { memory: "1024m", cpu: 0.5 } },
     taskManager: { resource: { memory: "1024m", cpu: 0.5 } },
     job: {
-      jarURI,
+      jarURI: `local://${COUNTER_EXAMPLE_JAR_IN_IMAGE}`,
       entryClass: COUNTER_ENTRY_CLASS,
       parallelism: 2,
       upgradeMode: opts.upgradeMode ?? "stateless",

@@ -16,7 +16,7 @@ import { jobManagers500 } from "./jobmanagers_500.ts";
 import { listWatch10k } from "./list_watch_10k.ts";
 import { queueThroughput } from "./queue_throughput.ts";
 import { type BenchResult, resultLine, seconds, summaryTable } from "./result.ts";
-import { savepointUpgrade } from "./savepoint_upgrade.ts";
+import { savepointUpgrade, savepointUpgradeReal } from "./savepoint_upgrade.ts";
 import { sessionJobUpgrade } from "./sessionjob_upgrade.ts";
 
 export const BENCHMARKS: Benchmark[] = [
@@ -24,6 +24,7 @@ export const BENCHMARKS: Benchmark[] = [
   clusterBuild,
   clusterWarmStart,
   savepointUpgrade,
+  savepointUpgradeReal,
   sessionJobUpgrade,
   jobManagers500,
   listWatch10k,

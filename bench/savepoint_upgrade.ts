@@ -1,11 +1,15 @@
 /**
- * operator.savepoint-upgrade-overhead: the operator runs in-process (tests/support/operator.ts with
- * its FAST settings) against the bench cluster. A savepoint-mode application runs RUNNING/STABLE;
- * then `restartNonce` changes and we time the patch until the FlinkDeployment reports a new job id
- * RUNNING. From that total we subtract what the operator does not control — the simulator's
- * savepoint, JobManager start and job start (DEFAULT_SIM_TIMINGS, the node agent's settings) and
- * the measured pod teardown and pod start by the controller manager and node agent — and report
- * the remainder as the operator's share. Three upgrades; the median is reported.
+ * operator.savepoint-upgrade-overhead (simulated Flink) and
+ * operator.savepoint-upgrade-overhead.real (real Flink 1.20 JVMs, standalone): the operator runs
+ * in-process (tests/support/operator.ts with its FAST settings) against the bench cluster. A
+ * savepoint-mode application runs RUNNING/STABLE; then `restartNonce` changes and we time the
+ * patch until the FlinkDeployment reports a new job id RUNNING. From that total we subtract what
+ * the operator does not control — Flink's savepoint (the simulator's nominal duration, or on real
+ * Flink from the trigger until Flink wrote the savepoint's `_metadata`), the JobManager and job
+ * start (the simulator's nominal ones; on real Flink all of the new cluster's start, up to the
+ * new job RUNNING by its JobManager's own timestamps) and the measured pod teardown and pod start
+ * by the controller manager and node agent — and report the remainder as the operator's share.
+ * Three upgrades; the median is reported.
  */
 import { DEFAULT_SIM_TIMINGS } from "../cluster/flink-sim/timings.ts";
 import { FlinkDeployments } from "../lib/flink/resources.ts";
@@ -22,100 +26,153 @@ import {
   waitForFd,
 } from "../tests/support/flink.ts";
 import { FAST_OPERATOR_CONFIG, startOperator } from "../tests/support/operator.ts";
-import { type Benchmark, newResult } from "./benchmark.ts";
+import { ensureRealFlink } from "../cluster/flink-real/dist.ts";
+import { realApplication } from "../tests/support/real_flink.ts";
+import { type BenchContext, type Benchmark, newResult } from "./benchmark.ts";
+import type { BenchResult } from "./result.ts";
 import { median, millis } from "./result.ts";
 import { breakdown, type UpgradeBreakdown, UpgradeTimeline } from "./upgrade_timeline.ts";
 
 const NAME = "upgrade";
 const RUNS = 3;
 const TARGET_MS = 1000;
-const UPGRADE_TIMEOUT_MS = 60_000;
+const UPGRADE_TIMEOUT_MS = 120_000;
 const PROGRESS_CHECK = "kubernetes.operator.observer.progress-check.interval";
 
-export const savepointUpgrade: Benchmark = {
-  name: "operator.savepoint-upgrade-overhead",
-  description: "spec change of a savepoint-mode application until the new job is RUNNING",
-  async run({ cluster }) {
-    const result = newResult("operator.savepoint-upgrade-overhead");
-    const client = await cluster.client();
-    await using ns = await freshNamespace("bench-upgrade", { client });
-    const op = await startOperator(client, ns.name);
-    const stopWatching = new AbortController();
-    try {
-      await client.create(
-        FlinkDeployments,
-        ns.name,
-        application(ns.name, NAME, { upgradeMode: "savepoint" }),
-      );
-      await waitForFd(client, ns.name, NAME, "RUNNING and STABLE", isRunningStable, 120_000);
-      const view = await watchUpgrade(client, ns.name, stopWatching.signal);
+export const savepointUpgrade: Benchmark = upgradeBenchmark("sim");
+export const savepointUpgradeReal: Benchmark = upgradeBenchmark("real");
 
-      const runs: UpgradeBreakdown[] = [];
-      const timelines: UpgradeTimeline[] = [];
-      for (let i = 1; i <= RUNS; i++) {
-        const timeline = await upgradeOnce(client, ns.name, view, i);
-        const b = breakdown(timeline, DEFAULT_SIM_TIMINGS);
-        console.error(
-          `    run ${i}: total ${millis(b.totalMs)}, operator ${millis(b.operatorMs)} ` +
-            `(${timeline.describe()})`,
-        );
-        runs.push(b);
-        timelines.push(timeline);
-      }
-      const med = (pick: (b: UpgradeBreakdown) => number) => median(runs.map(pick));
-      const operatorMs = med((b) => b.operatorMs);
-      const medianRun = Math.max(0, runs.findIndex((b) => b.operatorMs === operatorMs));
-      result.figures.push(
-        { label: "total", value: millis(med((b) => b.totalMs)) },
-        { label: "simulator", value: millis(med((b) => b.simulatorMs)) },
-        {
-          label: "pods (teardown + start)",
-          value: `${millis(med((b) => b.teardownMs))} + ${millis(med((b) => b.startMs))}`,
-        },
-        { label: "operator", value: millis(operatorMs) },
-        { label: "runs (operator)", value: runs.map((b) => millis(b.operatorMs)).join(", ") },
-      );
-      result.targets.push({
-        label: "operator share",
-        actual: operatorMs,
-        below: TARGET_MS,
-        unit: "ms",
-      });
-      const s = DEFAULT_SIM_TIMINGS;
-      const parts = runs[medianRun].operatorParts;
-      result.notes.push(
-        `medians of ${RUNS} upgrades; total = patch until status.jobStatus is RUNNING with the new ` +
-          `job id; simulator = savepointMs ${s.savepointMs} + jobManagerStartMs ` +
-          `${s.jobManagerStartMs} + jobStartMs ${s.jobStartMs} (DEFAULT_SIM_TIMINGS); pods = ` +
-          "old JobManager deleting until its pod is gone (garbage collector, node agent) + new " +
-          "Deployment until both the new job is RUNNING in the simulator and the Deployment is " +
-          "available (ReplicaSet controller, node agent readiness), minus the simulated starts",
-        `operator share of the median run: react ${millis(parts.react)} (patch until the ` +
-          `savepoint trigger is in status), savepoint polling ${millis(parts.savepointPoll)}, ` +
-          `to delete ${millis(parts.toDelete)}, to redeploy ${millis(parts.toRedeploy)} (after ` +
-          `the old pod is gone), observe ${millis(parts.observe)} (job running and Deployment ` +
-          "available until status RUNNING)",
-        `operator settings: FAST_OPERATOR_CONFIG of tests/support/operator.ts, ${PROGRESS_CHECK} = ` +
-          `${FAST_OPERATOR_CONFIG[PROGRESS_CHECK]}, reconcile.interval = ` +
-          `${FAST_OPERATOR_CONFIG["kubernetes.operator.reconcile.interval"]}, rest-ready.delay = ` +
-          `${FAST_OPERATOR_CONFIG["kubernetes.operator.observer.rest-ready.delay"]}`,
-        `timeline of the median run (ms after the patch): ${timelines[medianRun].describe()}`,
-      );
+function upgradeBenchmark(runtime: "sim" | "real"): Benchmark {
+  const name = runtime === "sim"
+    ? "operator.savepoint-upgrade-overhead"
+    : "operator.savepoint-upgrade-overhead.real";
+  return {
+    name,
+    description: `spec change of a savepoint-mode application until the new job is RUNNING ` +
+      (runtime === "sim" ? "(simulated Flink)" : "(real Flink 1.20 JVMs, standalone)"),
+    run: (ctx) => runUpgradeBenchmark(ctx, name, runtime),
+  };
+}
 
-      // Leave nothing behind: the operator must see the deletion to release its finalizer.
-      await client.delete(FlinkDeployments, ns.name, NAME);
-      await waitFor(
-        "the FlinkDeployment to be deleted",
-        async () => !(await client.get(FlinkDeployments, ns.name, NAME)),
-        { timeoutMs: 60_000 },
+async function runUpgradeBenchmark(
+  { cluster }: BenchContext,
+  benchName: string,
+  runtime: "sim" | "real",
+): Promise<BenchResult> {
+  const result = newResult(benchName);
+  const client = await cluster.client();
+  if (runtime === "real") await ensureRealFlink((m) => console.error(`    flink-real: ${m}`));
+  await using ns = await freshNamespace("bench-upgrade", { client });
+  const op = await startOperator(client, ns.name);
+  const stopWatching = new AbortController();
+  try {
+    await client.create(
+      FlinkDeployments,
+      ns.name,
+      runtime === "sim"
+        ? application(ns.name, NAME, { upgradeMode: "savepoint" })
+        : realApplication(ns.name, NAME, { upgradeMode: "savepoint" }),
+    );
+    await waitForFd(client, ns.name, NAME, "RUNNING and STABLE", isRunningStable, 180_000);
+    const view = await watchUpgrade(client, ns.name, stopWatching.signal);
+
+    const runs: UpgradeBreakdown[] = [];
+    const timelines: UpgradeTimeline[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      const timeline = await upgradeOnce(client, ns.name, view, i);
+      const durations = runtime === "sim" ? DEFAULT_SIM_TIMINGS : {
+        savepointMs: await savepointDuration(view, timeline, cluster.stateDir, ns.name),
+        jobManagerStartMs: 0,
+        jobStartMs: 0,
+      };
+      const b = breakdown(timeline, durations);
+      console.error(
+        `    run ${i}: total ${millis(b.totalMs)}, operator ${millis(b.operatorMs)} ` +
+          `(${timeline.describe()})`,
       );
-    } finally {
-      stopWatching.abort();
-      await op.stop();
+      runs.push(b);
+      timelines.push(timeline);
     }
-    return result;
-  },
-};
+    const med = (pick: (b: UpgradeBreakdown) => number) => median(runs.map(pick));
+    const operatorMs = med((b) => b.operatorMs);
+    const medianRun = Math.max(0, runs.findIndex((b) => b.operatorMs === operatorMs));
+    result.figures.push(
+      { label: "total", value: millis(med((b) => b.totalMs)) },
+      {
+        label: runtime === "sim" ? "simulator" : "Flink (savepoint)",
+        value: millis(med((b) => b.flinkMs)),
+      },
+      {
+        label: "pods (teardown + start)",
+        value: `${millis(med((b) => b.teardownMs))} + ${millis(med((b) => b.startMs))}`,
+      },
+      { label: "operator", value: millis(operatorMs) },
+      { label: "runs (operator)", value: runs.map((b) => millis(b.operatorMs)).join(", ") },
+    );
+    result.targets.push({
+      label: "operator share",
+      actual: operatorMs,
+      below: TARGET_MS,
+      unit: "ms",
+    });
+    const s = DEFAULT_SIM_TIMINGS;
+    const parts = runs[medianRun].operatorParts;
+    result.notes.push(
+      `medians of ${RUNS} upgrades; total = patch until status.jobStatus is RUNNING with the new ` +
+        "job id; " + (runtime === "sim"
+          ? `simulator = savepointMs ${s.savepointMs} + jobManagerStartMs ` +
+            `${s.jobManagerStartMs} + jobStartMs ${s.jobStartMs} (DEFAULT_SIM_TIMINGS); `
+          : "Flink (savepoint) = the trigger written to status until Flink wrote the " +
+            "savepoint's _metadata; ") +
+        "pods = old JobManager deleting until its pod is gone (garbage collector, node agent, " +
+        "the JVM's shutdown) + new Deployment until both the new job is RUNNING by its " +
+        "JobManager's timestamps and the Deployment is available (ReplicaSet controller, node " +
+        "agent readiness" + (runtime === "sim"
+          ? "), minus the simulated starts"
+          : ", real JobManager and TaskManager start, job scheduling)"),
+      `operator share of the median run: react ${millis(parts.react)} (patch until the ` +
+        `savepoint trigger is in status), savepoint polling ${millis(parts.savepointPoll)}, ` +
+        `to delete ${millis(parts.toDelete)}, to redeploy ${millis(parts.toRedeploy)} (after ` +
+        `the old pod is gone), observe ${millis(parts.observe)} (job running and Deployment ` +
+        "available until status RUNNING)",
+      `operator settings: FAST_OPERATOR_CONFIG of tests/support/operator.ts, ${PROGRESS_CHECK} = ` +
+        `${FAST_OPERATOR_CONFIG[PROGRESS_CHECK]}, reconcile.interval = ` +
+        `${FAST_OPERATOR_CONFIG["kubernetes.operator.reconcile.interval"]}, rest-ready.delay = ` +
+        `${FAST_OPERATOR_CONFIG["kubernetes.operator.observer.rest-ready.delay"]}`,
+      `timeline of the median run (ms after the patch): ${timelines[medianRun].describe()}`,
+    );
+
+    // Leave nothing behind: the operator must see the deletion to release its finalizer.
+    await client.delete(FlinkDeployments, ns.name, NAME);
+    await waitFor(
+      "the FlinkDeployment to be deleted",
+      async () =>
+        !(await client.get(FlinkDeployments, ns.name, NAME)),
+      { timeoutMs: 60_000 },
+    );
+  } finally {
+    stopWatching.abort();
+    await op.stop();
+  }
+  return result;
+}
+
+/**
+ * Real Flink's savepoint duration: from the trigger in status until Flink wrote the savepoint's
+ * `_metadata` (its last act), read from the file on the bench node's shared file system.
+ */
+async function savepointDuration(
+  view: UpgradeView,
+  timeline: UpgradeTimeline,
+  stateDir: string,
+  namespace: string,
+): Promise<number> {
+  const path = view.fds.get(`${namespace}/${NAME}`)?.status?.jobStatus?.upgradeSavepointPath;
+  if (!path) throw new Error("no upgrade savepoint recorded");
+  const local = path.replace(/^file:\/*/, "/");
+  const stat = await Deno.stat(`${stateDir}/nodeagent/host-fs${local}/_metadata`);
+  return stat.mtime!.getTime() - timeline.epochOf("savepoint triggered");
+}
 
 /** Caches of the FlinkDeployment, its JobManager Deployment and pods, with one listener slot. */
 interface UpgradeView {
@@ -227,6 +284,6 @@ async function addSimulatorTimestamps(
   const submitted = job.timestamps?.INITIALIZING;
   const running = job.timestamps?.RUNNING;
   if (!submitted || !running) throw new Error(`job ${jobId} has no INITIALIZING/RUNNING timestamp`);
-  timeline.markAt("new job submitted (sim)", submitted);
-  timeline.markAt("new job RUNNING (sim)", running);
+  timeline.markAt("new job submitted (Flink)", submitted);
+  timeline.markAt("new job RUNNING (Flink)", running);
 }

@@ -1,10 +1,11 @@
 /**
  * The timeline of one savepoint upgrade, in ms after the spec patch: what the watches on the
  * FlinkDeployment, its JobManager Deployment and the JobManager pods showed, plus two instants the
- * simulated JobManager itself recorded (the new job's submission and RUNNING, from the `timestamps`
- * of GET /jobs/:id, same machine clock). It separates the parts the operator does not control (the
- * simulated savepoint and starts, kube-controller-manager and the node agent removing and starting
- * pods) from the rest, which is what the operator adds (polling gaps, status writes, REST calls).
+ * JobManager itself recorded (the new job's submission and RUNNING, from the `timestamps` of GET
+ * /jobs/:id, same machine clock) — the simulator's or real Flink's. It separates the parts the
+ * operator does not control (Flink's savepoint and starts, kube-controller-manager and the node
+ * agent removing and starting pods) from the rest, which is what the operator adds (polling gaps,
+ * status writes, REST calls).
  */
 import type { KubeObject } from "../lib/kube/resource.ts";
 import type { Fd } from "../tests/support/flink.ts";
@@ -18,8 +19,8 @@ export type Mark =
   | "new Deployment available"
   | "new pod"
   | "new pod Ready"
-  | "new job submitted (sim)"
-  | "new job RUNNING (sim)"
+  | "new job submitted (Flink)"
+  | "new job RUNNING (Flink)"
   | "status RUNNING";
 
 interface DeploymentLike extends KubeObject {
@@ -99,6 +100,11 @@ export class UpgradeTimeline {
     if (ready && !pod.metadata.deletionTimestamp) this.#mark("new pod Ready");
   }
 
+  /** The wall-clock instant (epoch ms) of a mark, to compare with times other components stamp. */
+  epochOf(mark: Mark): number {
+    return this.#startedEpoch + this.at(mark);
+  }
+
   /** ms after the patch, or a descriptive error when a step was never seen. */
   at(mark: Mark): number {
     const value = this.marks.get(mark);
@@ -113,19 +119,29 @@ export class UpgradeTimeline {
   }
 }
 
+/**
+ * What Flink itself takes: the simulator's nominal durations, or for real Flink the measured
+ * savepoint and zeros for the starts (which the "start" part then covers as a whole).
+ */
+export interface FlinkDurations {
+  savepointMs: number;
+  jobManagerStartMs: number;
+  jobStartMs: number;
+}
+
 export interface UpgradeBreakdown {
   totalMs: number;
-  /** The simulator's nominal durations: savepoint + JobManager start + job start. */
-  simulatorMs: number;
+  /** Flink's own durations: savepoint + JobManager start + job start (see FlinkDurations). */
+  flinkMs: number;
   /** Old JobManager deleting until its pod is gone: garbage collector and node agent. */
   teardownMs: number;
   /**
-   * New Deployment until both the new job runs (simulator) and the Deployment is available
-   * (ReplicaSet controller, node agent readiness, Deployment status), minus the simulated
-   * JobManager and job start that overlap it.
+   * New Deployment until both the new job runs (per its JobManager) and the Deployment is
+   * available (ReplicaSet controller, node agent readiness, Deployment status), minus the
+   * JobManager and job start of FlinkDurations that overlap it.
    */
   startMs: number;
-  /** The rest: total - simulator - teardown - start; equal to the sum of operatorParts. */
+  /** The rest: total - flink - teardown - start; equal to the sum of operatorParts. */
   operatorMs: number;
   operatorParts: {
     /** Patch until the stop-with-savepoint trigger is in status (watch, observe pass, write). */
@@ -141,22 +157,19 @@ export interface UpgradeBreakdown {
   };
 }
 
-export function breakdown(
-  t: UpgradeTimeline,
-  sim: { savepointMs: number; jobManagerStartMs: number; jobStartMs: number },
-): UpgradeBreakdown {
+export function breakdown(t: UpgradeTimeline, sim: FlinkDurations): UpgradeBreakdown {
   const totalMs = t.at("status RUNNING");
-  const simulatorMs = sim.savepointMs + sim.jobManagerStartMs + sim.jobStartMs;
+  const flinkMs = sim.savepointMs + sim.jobManagerStartMs + sim.jobStartMs;
   const teardownMs = t.at("old JobManager pod gone") - t.at("old JobManager deleting");
   // Both must hold before the operator can see a running job: they happen in parallel.
-  const upAt = Math.max(t.at("new job RUNNING (sim)"), t.at("new Deployment available"));
+  const upAt = Math.max(t.at("new job RUNNING (Flink)"), t.at("new Deployment available"));
   const startMs = upAt - t.at("new Deployment") - sim.jobManagerStartMs - sim.jobStartMs;
   return {
     totalMs,
-    simulatorMs,
+    flinkMs,
     teardownMs,
     startMs,
-    operatorMs: totalMs - simulatorMs - teardownMs - startMs,
+    operatorMs: totalMs - flinkMs - teardownMs - startMs,
     operatorParts: {
       react: t.at("savepoint triggered"),
       savepointPoll: t.at("savepoint recorded") - t.at("savepoint triggered") - sim.savepointMs,

@@ -57,7 +57,16 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   },
 
   stopKeepingHaMetadata: (p) => removeCluster(p, { deleteHaData: false }),
-  afterStop() {},
+  async afterStop(p, mode) {
+    // FKO's standalone service removes the cluster once a savepoint or cancel stopped the job:
+    // its TaskManagers are the operator's Deployment and would keep running, unlike native ones
+    // that Flink releases. The restore point is in status by now; a native JobManager stays
+    // with its finished job until the next deploy replaces it.
+    const standalone = (lastReconciled(p)?.spec.mode ?? p.spec.mode) === "standalone";
+    if (standalone && (mode === "SAVEPOINT" || mode === "CANCEL")) {
+      await removeCluster(p, { deleteHaData: true });
+    }
+  },
   cleanupAfterFailedJob: (p) => removeCluster(p, { deleteHaData: false }),
   alreadyDeployed: (p) => Promise.resolve(clusterDeployed(p)),
   nextPassDelay: deploymentPassDelay,

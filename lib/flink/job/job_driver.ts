@@ -7,7 +7,7 @@
  */
 import type { FlinkVersion, KubernetesDeploymentMode } from "../../api/enums.ts";
 import type { Action } from "../../runtime/action.ts";
-import type { JobUpgradeInput } from "../spec/upgrade.ts";
+import type { JobUpgradeInput, SuspendMode } from "../spec/upgrade.ts";
 
 export interface DeployOptions {
   /** Savepoint or checkpoint to restore from; none starts empty (or from HA metadata). */
@@ -48,8 +48,11 @@ export interface JobDriver<P extends { readonly spec: unknown }> {
   stopStateless(p: P): Promise<void>;
   /** Removes the JobManager but keeps its HA metadata (application clusters only). */
   stopKeepingHaMetadata(p: P): Promise<void>;
-  /** Called when a stop finished: the job is over and a new one will be started. */
-  afterStop(p: P): void;
+  /**
+   * Called when a stop finished: the job is over (its savepoint or checkpoint recorded) and a new
+   * one may be started. `mode` says how it was stopped.
+   */
+  afterStop(p: P, mode: SuspendMode): Promise<void>;
   /** Before a FAILED job is resubmitted (an application cluster is removed, HA kept). */
   cleanupAfterFailedJob(p: P): Promise<void>;
   /**

@@ -49,7 +49,7 @@ export async function suspendJob(p: ResourcePass, mode: SuspendMode): Promise<st
   }
   const js = p.status.jobStatus;
   if (!isGloballyTerminal(js.state)) js.state = "FINISHED";
-  p.driver.afterStop(p);
+  await p.driver.afterStop(p, mode);
   return path;
 }
 

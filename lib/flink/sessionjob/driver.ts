@@ -58,6 +58,7 @@ export const sessionJobDriver: JobDriver<SessionJobPass> = {
     // The stopped job's id must not pass for the next one: a crash before the next submission
     // would otherwise find the old (finished) job and record the new one as deployed.
     p.status.jobStatus.jobId = undefined;
+    return Promise.resolve();
   },
 
   cleanupAfterFailedJob: () => Promise.resolve(),

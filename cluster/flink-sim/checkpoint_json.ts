@@ -18,7 +18,16 @@ const CLASS_NAME: Record<CheckpointRecord["status"], string> = {
   FAILED: "failed",
 };
 
-export function checkpointRecordJson(record: CheckpointRecord, job: SimJob, now: number) {
+/**
+ * One checkpoint. Per-vertex `tasks` only for `/checkpoints/details/:id` (`withTasks`); the
+ * statistics overview lists every checkpoint with `tasks: {}`, as Flink does.
+ */
+export function checkpointRecordJson(
+  record: CheckpointRecord,
+  job: SimJob,
+  now: number,
+  withTasks = false,
+) {
   const end = record.ackTimestamp ?? record.failureTimestamp ?? now;
   const json: Record<string, unknown> = {
     "className": CLASS_NAME[record.status],
@@ -37,7 +46,7 @@ export function checkpointRecordJson(record: CheckpointRecord, job: SimJob, now:
     "num_subtasks": job.parallelism,
     "num_acknowledged_subtasks": record.status === "COMPLETED" ? job.parallelism : 0,
     "checkpoint_type": record.kind,
-    "tasks": {
+    "tasks": !withTasks ? {} : {
       [vertexIdOf(job)]: {
         "id": record.id,
         "status": record.status,
@@ -74,9 +83,14 @@ function restoredJson(restored: RestoredRecord | undefined) {
   };
 }
 
+/**
+ * Flink's statistics summary of completed checkpoints. Without any, the percentiles are NaN,
+ * which Flink's JSON writes as the string "NaN".
+ */
 function statsOf(values: number[]) {
   if (values.length === 0) {
-    return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
+    const nan = "NaN";
+    return { min: 0, max: 0, avg: 0, p50: nan, p90: nan, p95: nan, p99: nan, p999: nan };
   }
   const sorted = [...values].sort((a, b) => a - b);
   const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -98,7 +112,10 @@ export function checkpointingStatsJson(job: SimJob, now: number) {
   const done = cp.history.filter((r) => r.status === "COMPLETED");
   const sizes = statsOf(done.map((r) => r.stateSize));
   const durations = statsOf(done.map((r) => (r.ackTimestamp ?? now) - r.triggerTimestamp));
-  const zero = statsOf([]);
+  // No data is processed or persisted while aligning: zeros per completed checkpoint.
+  const zero = statsOf(done.map(() => 0));
+  // Alignment buffering no longer exists: Flink reports zeros, with or without checkpoints.
+  const alignment = { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
   const record = (r: CheckpointRecord | undefined) => r ? checkpointRecordJson(r, job, now) : null;
   return {
     counts: {
@@ -112,7 +129,7 @@ export function checkpointingStatsJson(job: SimJob, now: number) {
       checkpointed_size: sizes,
       state_size: sizes,
       end_to_end_duration: durations,
-      alignment_buffered: { min: 0, max: 0, avg: 0 },
+      alignment_buffered: alignment,
       processed_data: zero,
       persisted_data: zero,
     },

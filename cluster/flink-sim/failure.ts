@@ -57,5 +57,19 @@ export const FlinkExceptions = {
   runtime: "java.lang.RuntimeException",
   jobNotFound: "org.apache.flink.runtime.messages.FlinkJobNotFoundException",
   illegalState: "java.lang.IllegalStateException",
+  illegalArgument: "java.lang.IllegalArgumentException",
   io: "java.io.IOException",
+  completion: "java.util.concurrent.CompletionException",
+  unsupportedOperation: "java.lang.UnsupportedOperationException",
+  malformedUrl: "java.net.MalformedURLException",
+  restHandler: "org.apache.flink.runtime.rest.handler.RestHandlerException",
+  restNotFound: "org.apache.flink.runtime.rest.NotFoundException",
+  illegalConfiguration: "org.apache.flink.configuration.IllegalConfigurationException",
+  clusterEntrypoint: "org.apache.flink.runtime.entrypoint.ClusterEntrypointException",
+  programInvocation: "org.apache.flink.client.program.ProgramInvocationException",
 } as const;
+
+/** What a CompletableFuture reports when the work behind it failed: the cause's text. */
+export function completionOf(cause: SimThrowable): SimThrowable {
+  return throwable(FlinkExceptions.completion, `${cause.className}: ${cause.message}`, cause);
+}

@@ -71,6 +71,7 @@ export class SimJob {
   numRestarts = 0;
 
   #state: FlinkJobState = "INITIALIZING";
+  #initialized = Promise.withResolvers<void>();
   #epoch = 0;
   #parallelism: number;
   #initialCounter = 0;
@@ -126,6 +127,23 @@ export class SimJob {
     return this.#parallelism;
   }
 
+  /**
+   * Resolves when the job leaves INITIALIZING (its JobMaster started, or failed to): what Flink's
+   * job submission from a jar run waits for.
+   */
+  get initialized(): Promise<void> {
+    return this.#initialized.promise;
+  }
+
+  /**
+   * Whether the job got an execution graph (reached CREATED). A job that failed while
+   * initialising, or that a JobManager only knows from the job result store, has none: no
+   * vertices, no tasks.
+   */
+  get hasExecutionGraph(): boolean {
+    return this.timestamps.CREATED !== undefined;
+  }
+
   /** The job's state: +1 per counter tick of RUNNING time since the restored value. */
   counter(now = Date.now()): number {
     return this.#counterBase + Math.floor(this.runningMs(now) / this.ctx.timings.counterTickMs);
@@ -171,6 +189,7 @@ export class SimJob {
     this.#state = state;
     this.timestamps[state] = endTime;
     this.endTime = endTime;
+    this.#initialized.resolve();
   }
 
   cancel(): void {
@@ -394,6 +413,7 @@ export class SimJob {
     }
     this.#state = to;
     this.timestamps[to] = now;
+    if (from === "INITIALIZING") this.#initialized.resolve();
     this.ctx.log(`Job ${this.name} (${this.id}) switched from state ${from} to ${to}.`);
     if (to === "RUNNING") {
       this.#runningSince = now;

@@ -14,7 +14,7 @@ const VERTEX_NAME = "Source: Sim Counter -> Sink: Sim Sink";
 
 type TaskCounts = Record<string, number>;
 
-/** Per-state subtask counts for the job's single vertex. */
+/** Per-state subtask counts for the job's single vertex (none without an execution graph). */
 function taskCounts(job: SimJob): TaskCounts {
   const counts: TaskCounts = {
     created: 0,
@@ -41,8 +41,13 @@ function taskCounts(job: SimJob): TaskCounts {
     SUSPENDED: "canceled",
     RECONCILING: "reconciling",
   };
-  counts[bucket[job.state] ?? "created"] += job.parallelism;
+  if (job.hasExecutionGraph) counts[bucket[job.state] ?? "created"] += job.parallelism;
   return counts;
+}
+
+/** Subtasks of the job: none before it has an execution graph. */
+function totalTasks(job: SimJob): number {
+  return job.hasExecutionGraph ? job.parallelism : 0;
 }
 
 function upper(counts: TaskCounts): TaskCounts {
@@ -71,7 +76,7 @@ export function jobOverviewJson(job: SimJob, version: FlinkVersion, now: number)
     "duration": duration(job, now),
     "state": job.state,
     "last-modification": Math.max(...Object.values(job.timestamps).map((t) => t ?? 0)),
-    "tasks": { ...counts, total: job.parallelism },
+    "tasks": { ...counts, total: totalTasks(job) },
     ...(isAtLeast(version, 2, 0) ? { "pending-operators": 0 } : {}),
   };
 }
@@ -83,6 +88,7 @@ export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) 
   const records = job.counter(now);
   const vertexState = Object.entries(counts).find(([, n]) => n > 0)?.[0].toUpperCase() ??
     "CREATED";
+  const graph = job.hasExecutionGraph;
   return {
     "jid": job.id,
     "name": job.name,
@@ -95,7 +101,7 @@ export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) 
     "maxParallelism": -1,
     "now": now,
     "timestamps": timestamps,
-    "vertices": [{
+    "vertices": !graph ? [] : [{
       "id": vertexId,
       "slotSharingGroupId": derivedId(`ssg:${job.id}`),
       "name": VERTEX_NAME,
@@ -121,7 +127,7 @@ export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) 
       },
     }],
     "status-counts": upper(counts),
-    "plan": {
+    "plan": !graph ? emptyPlan(version) : {
       "jid": job.id,
       "name": job.name,
       "type": "STREAMING",
@@ -138,6 +144,11 @@ export function jobDetailsJson(job: SimJob, version: FlinkVersion, now: number) 
   };
 }
 
+/** The plan of a job without an execution graph: empty in 1.x, blank fields in 2.x. */
+function emptyPlan(version: FlinkVersion) {
+  return isAtLeast(version, 2, 0) ? { jid: "", name: "", type: "", nodes: [] } : {};
+}
+
 const APPLICATION_STATUS: Partial<Record<FlinkJobState, string>> = {
   FINISHED: "SUCCEEDED",
   FAILED: "FAILED",
@@ -151,7 +162,10 @@ export function executionResultJson(job: SimJob, now: number) {
     "job-execution-result": {
       "id": job.id,
       "application-status": APPLICATION_STATUS[job.state] ?? "UNKNOWN",
-      "accumulator-results": {},
+      // The counter's accumulator, once tasks ran (Java-serialised in Flink; here its text).
+      "accumulator-results": job.timestamps.RUNNING === undefined
+        ? {}
+        : { counter: btoa(String(job.counter(now))) },
       "net-runtime": duration(job, now),
       ...(job.failure ? { "failure-cause": serializedThrowableJson(job.failure.failure) } : {}),
     },
@@ -160,14 +174,12 @@ export function executionResultJson(job: SimJob, now: number) {
 
 export function jobExceptionsJson(job: SimJob, version: FlinkVersion, maxExceptions: number) {
   const legacyFields = !isAtLeast(version, 2, 0);
+  // Every simulated failure is global (no task, location or TaskManager), and Flink leaves
+  // those fields out rather than sending null.
   const entries = job.exceptions.slice(0, maxExceptions).map((e) => ({
     exceptionName: e.failure.className,
     stacktrace: stackTraceOf(e.failure),
     timestamp: e.timestamp,
-    taskName: null,
-    ...(legacyFields ? { location: null } : {}),
-    endpoint: null,
-    taskManagerId: null,
     failureLabels: {},
     concurrentExceptions: [],
   }));

@@ -147,9 +147,13 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     return [...this.#jobs.values()];
   }
 
-  job(jobId: string): SimJob {
+  findJob(jobId: string): SimJob | undefined {
     if (!isFlinkId(jobId)) throw new RestError(400, [`Invalid JobID: ${jobId}`]);
-    const job = this.#jobs.get(jobId.toLowerCase());
+    return this.#jobs.get(jobId.toLowerCase());
+  }
+
+  job(jobId: string): SimJob {
+    const job = this.findJob(jobId);
     if (!job) {
       throw new RestError(404, [
         `org.apache.flink.runtime.rest.NotFoundException: Job ${jobId} not found`,

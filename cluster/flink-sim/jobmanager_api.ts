@@ -29,6 +29,8 @@ export interface JobManagerApi {
   jobs(): SimJob[];
   /** The job, or a 404 RestError like Flink's FlinkJobNotFoundException. */
   job(jobId: string): SimJob;
+  /** The job, or undefined; a malformed id is a 400 RestError. */
+  findJob(jobId: string): SimJob | undefined;
   /** Submits a job (session mode); a duplicate job id is a 409 RestError. */
   submitJob(graph: StoredJobGraph): Promise<SimJob>;
   taskManagers(): RegisteredTaskManager[];

@@ -2,7 +2,7 @@ import type { JobManagerApi } from "./jobmanager_api.ts";
 import { isGloballyTerminal } from "./job.ts";
 import { jsonResponse, type RestRouter } from "./rest_router.ts";
 import type { RegisteredTaskManager } from "./taskmanager_registry.ts";
-import { formatFlinkVersion, isAtLeast } from "./version.ts";
+import { formatFlinkVersion } from "./version.ts";
 
 const MB = 1024 * 1024;
 
@@ -37,9 +37,7 @@ export function registerClusterRoutes(router: RestRouter, jm: JobManagerApi): vo
       "jobs-failed": count("FAILED"),
       "flink-version": formatFlinkVersion(jm.version),
       "flink-commit": "f1a7c5e",
-      ...(isAtLeast(jm.version, 1, 18)
-        ? { "taskmanagers-blocked": 0, "slots-free-and-blocked": 0 }
-        : {}),
+      // `taskmanagers-blocked` and `slots-free-and-blocked` appear only when non-zero.
     });
   });
 
@@ -114,6 +112,6 @@ function taskManagerJson(tm: RegisteredTaskManager, slots: number, free: number,
       totalFlinkMemory: 1280 * MB * slots,
       totalProcessMemory: 1728 * MB * slots,
     },
-    blocked: false,
+    // `blocked` appears only for blocked TaskManagers.
   };
 }

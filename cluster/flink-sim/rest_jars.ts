@@ -3,6 +3,8 @@ import { FlinkConfig } from "./flink_config.ts";
 import { isFlinkId, newJobId } from "./ids.ts";
 import type { JobManagerApi } from "./jobmanager_api.ts";
 import { type BodySchema, optionalBool, optionalString, readBody } from "./rest_bodies.ts";
+import { completionOf, FlinkExceptions, type SimThrowable, throwable } from "./failure.ts";
+import { handlerError } from "./rest_errors.ts";
 import { jsonResponse, RestError, type RestRouter, type RouteRequest } from "./rest_router.ts";
 import { isAtLeast } from "./version.ts";
 
@@ -109,9 +111,34 @@ export function registerJarRoutes(router: RestRouter, jm: JobManagerApi): void {
           ? { path: savepointPath, allowNonRestoredState: allowNonRestored, claimMode }
           : undefined,
       });
+      // The program's execute() waits until the job is initialised and fails with it: the job
+      // stays listed as FAILED, and the run answers 400.
+      await job.initialized;
+      if (job.state === "FAILED" && !job.hasExecutionGraph && job.failure) {
+        throw couldNotExecuteApplication(job.name, job.failure.failure);
+      }
       return jsonResponse({ jobid: job.id });
     }),
   );
+}
+
+/** The jar run's answer when the job failed to initialise: the program's main() failed with it. */
+function couldNotExecuteApplication(jobName: string, failure: SimThrowable): RestError {
+  const executeFailed = throwable(
+    FlinkExceptions.flink,
+    `Failed to execute job '${jobName}'.`,
+    throwable(FlinkExceptions.runtime, `${failure.className}: ${failure.message}`, failure),
+  );
+  const application = throwable(
+    FlinkExceptions.flinkRuntime,
+    "Could not execute application.",
+    throwable(
+      FlinkExceptions.programInvocation,
+      `The main method caused an error: ${executeFailed.message}`,
+      executeFailed,
+    ),
+  );
+  return handlerError(400, "Could not execute application.", completionOf(application));
 }
 
 /** Fields of JarRunRequestBody by version (the strict mapper rejects the others). */

@@ -10,6 +10,8 @@ import {
   vertexIdOf,
 } from "./job_json.ts";
 import type { JobManagerApi } from "./jobmanager_api.ts";
+import { FlinkExceptions, throwable } from "./failure.ts";
+import { handlerError, jobNotFound, serverSideError } from "./rest_errors.ts";
 import { jsonResponse, RestError, type RestRouter } from "./rest_router.ts";
 
 /** Job listing, details, results, metrics and cancellation. */
@@ -31,11 +33,12 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
     ({ params }) => jsonResponse(jobDetailsJson(jm.job(params.jobid), jm.version, Date.now())),
   );
 
-  router.on(
-    "GET",
-    "/jobs/:jobid/status",
-    ({ params }) => jsonResponse({ status: jm.job(params.jobid).state }),
-  );
+  router.on("GET", "/jobs/:jobid/status", ({ params }) => {
+    // Asked of the Dispatcher directly, which fails for a job it does not know: a 500.
+    const job = jm.findJob(params.jobid);
+    if (!job) throw serverSideError(jobNotFound(params.jobid));
+    return jsonResponse({ status: job.state });
+  });
 
   router.on(
     "GET",
@@ -74,6 +77,7 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
 
   router.on("GET", "/jobs/:jobid/resource-requirements", ({ params }) => {
     const job = jm.job(params.jobid);
+    requireAdaptiveScheduler(jm);
     return jsonResponse({
       [vertexIdOf(job)]: { parallelism: { lowerBound: 1, upperBound: job.parallelism } },
     });
@@ -81,13 +85,6 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
 
   router.on("PUT", "/jobs/:jobid/resource-requirements", async ({ params, request }) => {
     const job = jm.job(params.jobid);
-    if (jm.config.get("jobmanager.scheduler")?.toLowerCase() !== "adaptive") {
-      throw new RestError(500, [
-        "Internal server error.",
-        "<Exception on server side:\njava.lang.UnsupportedOperationException: Changing the " +
-        "resource requirements is only supported by the adaptive scheduler.\n>",
-      ]);
-    }
     let body: Record<string, { parallelism?: { upperBound?: unknown } }>;
     try {
       body = await request.json();
@@ -96,6 +93,10 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
         "Request did not match expected format JobResourceRequirementsBody.",
       ]);
     }
+    if (!body || typeof body !== "object" || Object.keys(body).length === 0) {
+      throw handlerError(400, "Request body does not specify resource requirements.");
+    }
+    requireAdaptiveScheduler(jm);
     const upper = body?.[vertexIdOf(job)]?.parallelism?.upperBound;
     if (typeof upper !== "number" || !Number.isInteger(upper) || upper < 1) {
       throw new RestError(400, [
@@ -111,18 +112,33 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
     if (mode !== "cancel") {
       throw new RestError(400, [`Invalid value '${mode}' for query parameter mode.`]);
     }
-    const job = jm.job(params.jobid);
+    const job = jm.findJob(params.jobid);
+    if (!job) throw handlerError(404, "Job could not be found.", jobNotFound(params.jobid));
     try {
       job.cancel();
     } catch (err) {
       if (err instanceof JobTerminatedError) {
-        throw new RestError(409, [
-          `org.apache.flink.runtime.messages.FlinkJobTerminatedWithoutCancellationException: ` +
-          err.message,
-        ]);
+        throw handlerError(
+          409,
+          "Job cancellation failed because the job has already reached another terminal state " +
+            `(${err.state}).`,
+        );
       }
       throw err;
     }
     return jsonResponse({}, 202);
   });
+}
+
+/**
+ * Resource requirements exist only under the adaptive scheduler, chosen cluster-wide: Flink
+ * ignores `jobmanager.scheduler` in a job's own configuration.
+ */
+function requireAdaptiveScheduler(jm: JobManagerApi): void {
+  if (jm.config.get("jobmanager.scheduler")?.toLowerCase() === "adaptive") return;
+  throw serverSideError(throwable(
+    FlinkExceptions.unsupportedOperation,
+    "The DefaultScheduler does not support changing the parallelism without a job restart. " +
+      "This feature is currently only expected to work with the AdaptiveScheduler.",
+  ));
 }

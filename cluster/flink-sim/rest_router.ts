@@ -58,7 +58,10 @@ export class RestRouter {
       } catch (err) {
         if (err instanceof RestError) return errorResponse(err);
         return errorResponse(
-          new RestError(500, ["Internal server error.", `<Exception on server side:\n${err}\n>`]),
+          new RestError(500, [
+            "Internal server error.",
+            `<Exception on server side:\n${err}\n\nEnd of exception on server side>`,
+          ]),
         );
       }
     }

@@ -1,6 +1,6 @@
 import type { SavepointFormat, SnapshotOutcome } from "./checkpoint_coordinator.ts";
 import { checkpointingStatsJson, checkpointRecordJson } from "./checkpoint_json.ts";
-import { serializedThrowableJson } from "./failure.ts";
+import { completionOf, serializedThrowableJson } from "./failure.ts";
 import {
   checkpointIntervalMsOf,
   defaultSavepointDirOf,
@@ -8,10 +8,12 @@ import {
   savepointDirKeyName,
   tolerableCheckpointFailuresOf,
 } from "./flink_options.ts";
-import { isFlinkId } from "./ids.ts";
+import { isFlinkId, javaStringHashCode } from "./ids.ts";
+import { isGloballyTerminal, type SimJob } from "./job.ts";
 import type { JobManagerApi } from "./jobmanager_api.ts";
 import type { OperationStatus } from "./operations.ts";
 import { optionalBool, optionalString, readBody } from "./rest_bodies.ts";
+import { handlerError, jobNotFound, notFoundError } from "./rest_errors.ts";
 import { jsonResponse, RestError, type RestRouter } from "./rest_router.ts";
 import { disposeSavepoint } from "./savepoint_disposal.ts";
 import { isAtLeast } from "./version.ts";
@@ -19,7 +21,7 @@ import { isAtLeast } from "./version.ts";
 /** Savepoints, stop-with-savepoint, checkpoints and savepoint disposal. */
 export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): void {
   router.on("POST", "/jobs/:jobid/savepoints", async ({ params, request }) => {
-    const job = jm.job(params.jobid);
+    const job = liveJob(jm, params.jobid);
     const body = await readBody(request, "SavepointTriggerRequestBody", {
       "target-directory": "string",
       "cancel-job": "boolean",
@@ -28,40 +30,40 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
     });
     const target = savepointTarget(
       jm,
-      job.config,
       optionalString(body, "target-directory"),
       "target-directory",
     );
     const format = savepointFormat(body, "SavepointTriggerRequestBody");
     const cancelJob = optionalBool(body, "cancel-job") ?? false;
     const id = jm.operations.trigger(
-      `savepoint:${job.id}`,
+      `savepoint:${params.jobid.toLowerCase()}`,
       triggerIdOf(body),
-      async () => savepointResult(await job.triggerSavepoint(target, format, cancelJob)),
+      job
+        ? async () => savepointResult(await job.triggerSavepoint(target, format, cancelJob))
+        : noJobMaster(params.jobid, "failure-cause"),
     );
     return jsonResponse({ "request-id": id }, 202);
   });
 
   router.on("POST", "/jobs/:jobid/stop", async ({ params, request }) => {
-    const job = jm.job(params.jobid);
+    const job = liveJob(jm, params.jobid);
     const body = await readBody(request, "StopWithSavepointRequestBody", {
       targetDirectory: "string",
       drain: "boolean",
       triggerId: "string",
       ...(isAtLeast(jm.version, 1, 15) ? { formatType: "string" as const } : {}),
     });
-    const target = savepointTarget(
-      jm,
-      job.config,
-      optionalString(body, "targetDirectory"),
-      "targetDirectory",
-    );
+    const target = savepointTarget(jm, optionalString(body, "targetDirectory"), "targetDirectory");
     const format = savepointFormat(body, "StopWithSavepointRequestBody");
-    if (optionalBool(body, "drain")) jm.log(`Draining job ${job.id} before the final savepoint.`);
+    if (job && optionalBool(body, "drain")) {
+      jm.log(`Draining job ${job.id} before the final savepoint.`);
+    }
     const id = jm.operations.trigger(
-      `savepoint:${job.id}`,
+      `savepoint:${params.jobid.toLowerCase()}`,
       triggerIdOf(body),
-      async () => savepointResult(await job.stopWithSavepoint(target, format)),
+      job
+        ? async () => savepointResult(await job.stopWithSavepoint(target, format))
+        : noJobMaster(params.jobid, "failure-cause"),
     );
     return jsonResponse({ "request-id": id }, 202);
   });
@@ -75,7 +77,12 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
           `savepoint:${params.jobid.toLowerCase()}`,
           params.triggerid.toLowerCase(),
         ),
-        params.triggerid,
+        () =>
+          handlerError(
+            404,
+            `There is no savepoint operation with triggerId=${params.triggerid} for job ` +
+              `${params.jobid}.`,
+          ),
       ),
   );
 
@@ -117,12 +124,12 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
         `Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`,
       ]);
     }
-    return jsonResponse(checkpointRecordJson(record, job, Date.now()));
+    return jsonResponse(checkpointRecordJson(record, job, Date.now(), true));
   });
 
   if (isAtLeast(jm.version, 1, 17)) {
     router.on("POST", "/jobs/:jobid/checkpoints", async ({ params, request }) => {
-      const job = jm.job(params.jobid);
+      const job = liveJob(jm, params.jobid);
       const body = await readBody(request, "CheckpointTriggerRequestBody", {
         checkpointType: "string",
         triggerId: "string",
@@ -138,12 +145,18 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
           "Request did not match expected format CheckpointTriggerRequestBody.",
         ]);
       }
-      const id = jm.operations.trigger(`checkpoint:${job.id}`, triggerIdOf(body), async () => {
-        const outcome = await job.checkpoints.triggerCheckpoint();
-        return outcome.ok
-          ? { checkpointId: outcome.record.id }
-          : { failureCause: serializedThrowableJson(outcome.failure) };
-      });
+      const id = jm.operations.trigger(
+        `checkpoint:${params.jobid.toLowerCase()}`,
+        triggerIdOf(body),
+        job
+          ? async () => {
+            const outcome = await job.checkpoints.triggerCheckpoint();
+            return outcome.ok
+              ? { checkpointId: outcome.record.id }
+              : { failureCause: serializedThrowableJson(outcome.failure) };
+          }
+          : noJobMaster(params.jobid, "failureCause"),
+      );
       return jsonResponse({ "request-id": id }, 202);
     });
 
@@ -156,7 +169,12 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
             `checkpoint:${params.jobid.toLowerCase()}`,
             params.triggerid.toLowerCase(),
           ),
-          params.triggerid,
+          () =>
+            handlerError(
+              404,
+              `There is no checkpoint operation with triggerId=${params.triggerid} for job ` +
+                `${params.jobid}.`,
+            ),
         ),
     );
   }
@@ -185,23 +203,52 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
     "GET",
     "/savepoint-disposal/:triggerid",
     ({ params }) =>
-      operationResponse(jm.operations.get("disposal", params.triggerid), params.triggerid),
+      operationResponse(
+        jm.operations.get("disposal", params.triggerid),
+        () =>
+          notFoundError(
+            "Operation not found under key: org.apache.flink.runtime.rest.handler.async." +
+              `OperationKey@${(javaStringHashCode(params.triggerid) >>> 0).toString(16)}`,
+          ),
+      ),
   );
 }
 
+/**
+ * The target directory: the request's, else the cluster's default. A job's own configuration
+ * does not count (Flink's REST handler only knows the cluster configuration).
+ */
 function savepointTarget(
   jm: JobManagerApi,
-  jobConfig: JobManagerApi["config"],
   requested: string | undefined,
   property: string,
 ): string {
-  const target = requested ?? defaultSavepointDirOf(jm.config) ?? defaultSavepointDirOf(jobConfig);
+  const target = requested ?? defaultSavepointDirOf(jm.config);
   if (target) return target;
-  throw new RestError(400, [
-    `Config key [${
-      savepointDirKeyName(jm.version)
-    }] is not set. Property [${property}] must be provided.`,
-  ]);
+  throw handlerError(
+    400,
+    `Config key [${savepointDirKeyName(jm.version)}] is not set. Property [${property}] must be ` +
+      "provided.",
+  );
+}
+
+/**
+ * The job a snapshot request goes to, or undefined when no JobMaster runs it: the job is unknown
+ * or already globally terminal. Flink still accepts such a request (202) and fails the operation,
+ * which the status poll shows.
+ */
+function liveJob(jm: JobManagerApi, jobId: string): SimJob | undefined {
+  const job = jm.findJob(jobId);
+  return job && !isGloballyTerminal(job.state) ? job : undefined;
+}
+
+/** The outcome of an operation on a job without a JobMaster, under Flink's field name. */
+function noJobMaster(
+  jobId: string,
+  field: "failure-cause" | "failureCause",
+): () => Promise<Record<string, unknown>> {
+  return () =>
+    Promise.resolve({ [field]: serializedThrowableJson(completionOf(jobNotFound(jobId))) });
 }
 
 function savepointFormat(body: Record<string, unknown>, bodyName: string): SavepointFormat {
@@ -226,12 +273,11 @@ function savepointResult(outcome: SnapshotOutcome): Record<string, unknown> {
     : { "failure-cause": serializedThrowableJson(outcome.failure) };
 }
 
-function operationResponse(status: OperationStatus | undefined, triggerId: string): Response {
-  if (!status) {
-    throw new RestError(404, [
-      `org.apache.flink.runtime.rest.NotFoundException: Operation not found under key: ${triggerId}`,
-    ]);
-  }
+function operationResponse(
+  status: OperationStatus | undefined,
+  notFound: () => RestError,
+): Response {
+  if (!status) throw notFound();
   if (status.status === "IN_PROGRESS") {
     return jsonResponse({ status: { id: "IN_PROGRESS" }, operation: null });
   }

@@ -72,10 +72,25 @@ Deno.test("sim: session cluster runs jobs submitted through jars", async () => {
     await jm.waitForState(job2, "RUNNING");
     assert.ok((await jm.counter(job2)) > 0);
 
-    // A missing savepoint fails the submitted job, not the submission.
-    const third = await jm.request("POST", `/jars/${jarId}/run`, { savepointPath: "file:///nope" });
-    assert.equal(third.status, 200);
-    await jm.waitForState(third.json.jobid as string, "FAILED");
+    // A missing savepoint fails the job while it initialises, and with it the submission (the
+    // program's execute() waits for initialisation); the job stays listed as FAILED, taskless.
+    const failing = "00000000000000000000000000000def";
+    const third = await jm.request("POST", `/jars/${jarId}/run`, {
+      savepointPath: "file:///nope",
+      jobId: failing,
+    });
+    assert.equal(third.status, 400);
+    assert.match(
+      third.json.errors![0],
+      /^org\.apache\.flink\.runtime\.rest\.handler\.RestHandlerException: Could not execute application\./,
+    );
+    assert.match(
+      third.json.errors![0],
+      /Cannot find checkpoint or savepoint file\/directory 'file:\/\/\/nope'/,
+    );
+    assert.equal(await jm.jobState(failing), "FAILED");
+    const details = await jm.get<{ vertices: unknown[] }>(`/jobs/${failing}`);
+    assert.deepEqual(details.vertices, []);
 
     assert.equal((await jm.request("DELETE", `/jars/${jarId}`)).status, 200);
     assert.equal((await jm.request("DELETE", `/jars/${jarId}`)).status, 400);

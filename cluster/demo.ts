@@ -14,7 +14,9 @@ import { ensureControlPlane } from "./controlplane.ts";
 import { installCrds } from "./crd_install.ts";
 import { ensureRealFlink } from "./flink-real/dist.ts";
 import { RUNTIME_ENV, runtimesPreferring } from "./node_agent_launcher.ts";
-import { repoRoot } from "./paths.ts";
+import { sleep } from "../lib/runtime/backoff.ts";
+import { type ArtifactServer, artifactSettings, startArtifactServer } from "./artifact_server.ts";
+import { cacheRoot, repoRoot } from "./paths.ts";
 
 const NAMESPACE = "flink-demo";
 const EXAMPLES = {
@@ -51,6 +53,7 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   let operator: Deno.ChildProcess | undefined;
+  let artifacts: ArtifactServer | undefined;
   try {
     const crds = await installCrds(client, `${repoRoot}/crds`);
     say(`installed CRDs: ${crds.join(", ")}`);
@@ -64,7 +67,12 @@ async function main(args: string[]): Promise<number> {
       kind: "ServiceAccount",
       metadata: { name: "flink", namespace: NAMESPACE },
     });
-    operator = startOperator(cluster.adminKubeconfig);
+    // The jar of examples/session-job.yaml, served here so the example works as written.
+    artifacts = await startArtifactServer();
+    operator = startOperator(
+      cluster.adminKubeconfig,
+      artifactSettings(`${cacheRoot()}/demo-artifacts`),
+    );
     say(`operator started (pid ${operator.pid}); its log: ${operatorLog}`);
     const example = parse(await Deno.readTextFile(EXAMPLE)) as KubeObject;
     example.metadata.namespace = NAMESPACE;
@@ -79,6 +87,14 @@ async function main(args: string[]): Promise<number> {
         `  kubectl -n ${NAMESPACE} get flinkdep,deploy,pods`,
         `  kubectl -n ${NAMESPACE} patch flinkdep ${name} --type merge -p '{"spec":{"job":{"state":"suspended"}}}'`,
         "",
+        ...(runtime === "sim"
+          ? [
+            `A session cluster and a session job (its jar served at ${artifacts!.url}):`,
+            `  kubectl -n ${NAMESPACE} apply -f examples/session-cluster.yaml -f examples/session-job.yaml`,
+            `  kubectl -n ${NAMESPACE} get flinkdep,sessionjob`,
+            "",
+          ]
+          : []),
         "Watching for changes; Ctrl-C stops the demo and the operator (the cluster keeps",
         "running; `deno task cluster down` stops it).",
       ].join("\n"));
@@ -94,6 +110,7 @@ async function main(args: string[]): Promise<number> {
       }
       await operator.status;
     }
+    await artifacts?.close();
     client.close();
   }
   say("stopped; the cluster keeps running (`deno task cluster down` stops it)");
@@ -110,7 +127,7 @@ function runtimeArg(args: string[]): "sim" | "real" {
   throw new Error(`--runtime must be sim or real, not ${value ?? "nothing"}`);
 }
 
-function startOperator(kubeconfig: string): Deno.ChildProcess {
+function startOperator(kubeconfig: string, settings: Record<string, string>): Deno.ChildProcess {
   const log = Deno.openSync(operatorLog, { write: true, create: true, truncate: true });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -130,6 +147,7 @@ function startOperator(kubeconfig: string): Deno.ChildProcess {
       "kubernetes.operator.observer.rest-ready.delay=1 s",
       "--set",
       "kubernetes.operator.health.probe.enabled=false",
+      ...Object.entries(settings).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -186,18 +204,6 @@ async function apply(client: KubeClient, type: typeof Resources.namespaces, obj:
 
 function say(message: string): void {
   console.log(`demo: ${message}`);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 if (import.meta.main) {

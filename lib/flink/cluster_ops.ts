@@ -1,8 +1,9 @@
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists } from "../kube/errors.ts";
 import { type KubeObject, Resources, type ResourceType } from "../kube/resource.ts";
-import { sleep } from "../runtime/backoff.ts";
 import { deleteHaMetadata } from "./ha.ts";
+import { FlinkTimeoutError } from "./rest/errors.ts";
+import { pollUntilDone } from "./rest/poll.ts";
 import type { HaStore } from "./ha_store.ts";
 
 /**
@@ -56,24 +57,30 @@ export async function deleteCluster(
       propagationPolicy: opts.propagation,
     });
   }
-  const deadline = Date.now() + opts.timeoutMs;
   let gone = false;
-  while (Date.now() < deadline && !opts.signal?.aborted) {
-    const remaining = await Promise.all(
-      deployments.map((name) => client.get(Resources.deployments, namespace, name)),
-    );
-    const pods = await client.list(Resources.pods, namespace, {
-      labelSelector: `app=${clusterId}`,
+  try {
+    // Soon after the deletion, then less and less often (a stopping JVM takes a moment).
+    gone = await pollUntilDone(async () => {
+      const remaining = await Promise.all(
+        deployments.map((name) => client.get(Resources.deployments, namespace, name)),
+      );
+      const pods = await client.list(Resources.pods, namespace, {
+        labelSelector: `app=${clusterId}`,
+      });
+      const jmOrTm = pods.items.filter((p) => {
+        const component = p.metadata.labels?.component;
+        return component === "jobmanager" || component === "taskmanager";
+      });
+      return remaining.every((d) => !d) && jmOrTm.length === 0 ? true : undefined;
+    }, {
+      intervalMs: 20,
+      maxIntervalMs: 200,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      what: `deletion of cluster ${clusterId}`,
     });
-    const jmOrTm = pods.items.filter((p) => {
-      const component = p.metadata.labels?.component;
-      return component === "jobmanager" || component === "taskmanager";
-    });
-    if (remaining.every((d) => !d) && jmOrTm.length === 0) {
-      gone = true;
-      break;
-    }
-    await sleep(200, opts.signal);
+  } catch (err) {
+    if (!(err instanceof FlinkTimeoutError) && !opts.signal?.aborted) throw err;
   }
   if (opts.deleteHaData) {
     if (opts.haStore) await opts.haStore.deleteAll();

@@ -8,6 +8,7 @@ import { OPTIONS } from "../../config/options.ts";
 import { Action } from "../../runtime/action.ts";
 import { isHaEnabled } from "../ha.ts";
 import { lastReconciled, markBeforeDeploy, markDeployed } from "../job/bookkeeping.ts";
+import { inFlightDelayMs } from "../job/pass_delay.ts";
 import { reconcileJob, requeue } from "../job/reconcile_job.ts";
 import { event, save, uidOf } from "../job/resource_pass.ts";
 import { describeDiff, diffSpecs } from "../spec/diff.ts";
@@ -78,19 +79,24 @@ export async function recoverJobManager(p: DeploymentPass): Promise<Action | und
   return requeue(p);
 }
 
-/** When the next pass should run: soon while the JobManager or the job is on its way. */
+/**
+ * When the next pass should run: soon while the JobManager or the job is on its way (at once
+ * after the deploy, then less often, up to the progress-check interval; the JobManager's pods and
+ * Deployment also wake the controller through its watches), at the reconcile interval once
+ * settled.
+ */
 export function deploymentPassDelay(p: DeploymentPass): number {
   const c = p.env.config;
   switch (p.status.jobManagerDeploymentStatus) {
     case "DEPLOYING":
-      return c.progressCheckIntervalMs;
+      return inFlightDelayMs(p);
     case "DEPLOYED_NOT_READY":
       return c.restReadyDelayMs;
     case "READY":
       return p.status.jobStatus.state === "RUNNING" || !isApplication(p) ||
           isGloballyTerminal(p.status.jobStatus.state)
         ? c.reconcileIntervalMs
-        : c.progressCheckIntervalMs;
+        : inFlightDelayMs(p);
     default:
       return c.reconcileIntervalMs;
   }

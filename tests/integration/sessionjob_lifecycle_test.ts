@@ -100,6 +100,8 @@ integrationTest(
         sessionJob(ns, "job", "session", await localJar(), { upgradeMode: "savepoint" }),
       );
       const before = await sjRunningWithState(client, ns, "job");
+      // At most what the savepoint (taken after this) holds.
+      const stoppedAt = await sessionJobCounter(client, ns, "session", before.jobId);
       await patchSjSpec(client, ns, "job", { job: { state: "suspended" } });
       const suspended = await waitForSj(
         client,
@@ -113,16 +115,104 @@ integrationTest(
       assert.match(js.upgradeSavepointPath ?? "", /savepoint-/);
       const jobs = await clusterJobs(client, ns, "session");
       assert.equal(jobs.get(before.jobId), "FINISHED");
-      const stoppedAt = await sessionJobCounter(client, ns, "session", before.jobId);
+
+      // suspended -> suspended: the change is recorded, nothing starts.
+      await patchSjSpec(client, ns, "job", { job: { args: ["--v2"] } });
+      const still = await waitForSj(
+        client,
+        ns,
+        "job",
+        "the change recorded while suspended",
+        (sj) => sj.status?.observedGeneration === before.generation + 2,
+      );
+      assert.equal(still.status?.lifecycleState, "SUSPENDED");
+      const recorded = JSON.parse(still.status!.reconciliationStatus!.lastReconciledSpec!);
+      assert.deepEqual(recorded.spec.job.args, ["--v2"]);
+      assert.equal(recorded.spec.job.state, "suspended");
+      assert.equal((await clusterJobs(client, ns, "session")).size, 1, "no new job");
 
       await patchSjSpec(client, ns, "job", { job: { state: "running" } });
-      const resumed = await sjUpgraded(client, ns, "job", before.generation + 2);
+      const resumed = await sjUpgraded(client, ns, "job", before.generation + 3);
       const jobId = resumed.status!.jobStatus!.jobId!;
       assert.notEqual(jobId, before.jobId);
-      await waitFor(
-        "the restored counter to run past the stop",
-        async () => (await sessionJobCounter(client, ns, "session", jobId)) > stoppedAt,
+      const restored = await sessionJobCounter(client, ns, "session", jobId);
+      assert.ok(restored >= stoppedAt, `resumed from the savepoint: ${restored} < ${stoppedAt}`);
+    } finally {
+      await op.stop();
+    }
+  },
+);
+
+integrationTest(
+  "session job: created suspended, nothing runs until it is resumed",
+  async ({ client, ns }) => {
+    const op = await startOperator(client, ns, await sessionJobSettings());
+    try {
+      await createReadySession(client, ns, "session");
+      await client.create(
+        FlinkSessionJobs,
+        ns,
+        sessionJob(ns, "job", "session", await localJar(), { state: "suspended" }),
       );
+      const created = await waitForSj(
+        client,
+        ns,
+        "job",
+        "labelled and seen",
+        (sj) => sj.metadata.labels?.["target.session"] === "session",
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await clusterJobs(client, ns, "session")).size, 0, "nothing submitted");
+      assert.equal(
+        (await getSj(client, ns, "job"))?.status?.reconciliationStatus?.lastReconciledSpec,
+        undefined,
+        "as FKO: the spec is recorded once the job first runs",
+      );
+      await patchSjSpec(client, ns, "job", { job: { state: "running" } });
+      await sjUpgraded(client, ns, "job", created.metadata.generation! + 1);
+      assert.equal((await clusterJobs(client, ns, "session")).size, 1);
+    } finally {
+      await op.stop();
+    }
+  },
+);
+
+integrationTest(
+  "session job: a jar over http carries user.artifacts.http.header",
+  async ({ client, ns }) => {
+    const seen: (string | null)[] = [];
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req) => {
+        seen.push(req.headers.get("x-artifact-token"));
+        return req.headers.get("x-artifact-token") === "let-me-in"
+          ? new Response(new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]))
+          : new Response("denied", { status: 403 });
+      },
+    );
+    const op = await startOperator(client, ns, await sessionJobSettings());
+    try {
+      await createReadySession(client, ns, "session");
+      const url = `http://127.0.0.1:${server.addr.port}/jobs/counter.jar`;
+      await client.create(FlinkSessionJobs, ns, sessionJob(ns, "denied", "session", url));
+      await waitForSj(
+        client,
+        ns,
+        "denied",
+        "the 403 in status",
+        (sj) => /HTTP 403/.test(errorOf(sj)),
+      );
+      await client.create(
+        FlinkSessionJobs,
+        ns,
+        sessionJob(ns, "allowed", "session", url, {
+          flinkConfiguration: {
+            "kubernetes.operator.user.artifacts.http.header": "x-artifact-token:let-me-in",
+          },
+        }),
+      );
+      await waitForSj(client, ns, "allowed", "running", isSjRunningStable);
+      assert.ok(seen.includes("let-me-in") && seen.includes(null), JSON.stringify(seen));
     } finally {
       await op.stop();
     }

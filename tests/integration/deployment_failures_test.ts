@@ -123,7 +123,10 @@ integrationTest(
         "nothing of the invalid spec was deployed",
       );
       await new Promise((r) => setTimeout(r, 1500));
-      assert.equal((await getFd(client, ns, "keep"))!.status!.jobStatus!.state, "RUNNING");
+      const kept = (await getFd(client, ns, "keep"))!;
+      assert.equal(kept.status!.jobStatus!.state, "RUNNING");
+      // As FKO: the invalid generation is not recorded as observed.
+      assert.equal(kept.status!.observedGeneration, good.status!.observedGeneration);
       // Fixing the spec applies it.
       await patchSpec(client, ns, "keep", { serviceAccount: "flink" });
       await waitForFd(

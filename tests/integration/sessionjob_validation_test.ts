@@ -129,7 +129,7 @@ integrationTest(
       await createReadySession(client, ns, "session");
       await createReadySession(client, ns, "other");
       await client.create(FlinkSessionJobs, ns, sessionJob(ns, "job", "session", await localJar()));
-      const { jobId } = await sjRunningWithState(client, ns, "job", 1);
+      const { jobId, generation } = await sjRunningWithState(client, ns, "job", 1);
       await patchSjSpec(client, ns, "job", { deploymentName: "other", job: { parallelism: 1 } });
       const sj = await waitForSj(
         client,
@@ -139,6 +139,11 @@ integrationTest(
         (sj) => /spec\.deploymentName: cannot change from "session" to "other"/.test(errorOf(sj)),
       );
       assert.equal(sj.status!.jobStatus!.jobId, jobId, "the deployed job is untouched");
+      assert.equal(
+        sj.status!.observedGeneration,
+        generation,
+        "the invalid generation is not observed",
+      );
       await new Promise((r) => setTimeout(r, 1000));
       assert.equal((await clusterJobs(client, ns, "session")).get(jobId), "RUNNING");
       assert.equal((await clusterJobs(client, ns, "other")).size, 0);

@@ -115,7 +115,7 @@ export async function deployCluster(
   if (application && opts.requireHa && (isKubernetesHa(conf) || isZooKeeperHa(conf))) {
     await haStoreOf(p).removeJobGraphs();
   }
-  const generation = p.raw.metadata.generation ?? 0;
+  const generation = p.generation ?? 0;
   const deployment = { ...p.resource, spec };
   const deployConfig = buildDeployConfig({
     deployment,

@@ -96,6 +96,7 @@ function passOf(
     memory,
     ns: raw.metadata.namespace!,
     name: raw.metadata.name!,
+    generation: raw.metadata.generation,
     driver: flinkDeploymentDriver,
   };
 }

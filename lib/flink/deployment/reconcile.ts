@@ -25,16 +25,14 @@ async function reconcileSessionCluster(p: DeploymentPass): Promise<Action> {
   const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
   const diff = diffSpecs("FlinkDeployment", rec.spec, p.spec, { mode: rec.spec.mode ?? "native" });
   if (diff.type !== "IGNORE" || upgrading) {
-    const generation = p.raw.metadata.generation ?? 0;
+    const generation = p.generation ?? 0;
     if (!upgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
       p.memory.specChangedGeneration.set(uidOf(p), generation);
       await event(p, { type: "Normal", reason: "SpecChanged", message: describeDiff(diff) });
     }
     return await deploySession(p, { first: false });
   }
-  if (p.raw.metadata.generation !== undefined) {
-    p.status.observedGeneration = p.raw.metadata.generation;
-  }
+  if (p.generation !== undefined) p.status.observedGeneration = p.generation;
   return await recoverJobManager(p) ?? requeue(p);
 }
 

@@ -68,7 +68,7 @@ export function withJob<S extends JobResourceSpec>(
  * state UPGRADING. A crash after this point resumes as an unfinished upgrade.
  */
 export function markBeforeDeploy<S extends JobResourceSpec>(
-  p: Books<S> & Pick<ResourcePass<S>, "raw" | "env">,
+  p: Books<S> & Pick<ResourcePass<S>, "generation" | "env">,
   spec: S,
   opts: { firstDeployment: boolean; keepNoncesFrom?: S },
 ): void {
@@ -88,7 +88,7 @@ export function markBeforeDeploy<S extends JobResourceSpec>(
 
 /** The deploy went through (or the job was suspended): record the spec with its real job state. */
 export function markDeployed<S extends JobResourceSpec>(
-  p: Books<S> & Pick<ResourcePass<S>, "raw" | "env">,
+  p: Books<S> & Pick<ResourcePass<S>, "generation" | "env">,
   spec: S,
   opts: { firstDeployment?: boolean } = {},
 ): void {
@@ -101,9 +101,8 @@ export function markDeployed<S extends JobResourceSpec>(
   if (spec.job?.state === "suspended") markStable(status);
 }
 
-function recordGeneration(p: Pick<ResourcePass, "raw" | "status">): void {
-  const generation = p.raw.metadata.generation;
-  if (generation !== undefined) p.status.observedGeneration = generation;
+function recordGeneration(p: Pick<ResourcePass, "generation" | "status">): void {
+  if (p.generation !== undefined) p.status.observedGeneration = p.generation;
 }
 
 export function markStable(status: JobResourceStatus): void {

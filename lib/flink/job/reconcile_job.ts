@@ -47,7 +47,7 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
   const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
   const diff = diffSpecs(p.kind, rec.spec, p.spec, { mode: p.driver.deploymentMode(p) });
   if (diff.type !== "IGNORE" || upgrading) {
-    const generation = p.raw.metadata.generation ?? 0;
+    const generation = p.generation ?? 0;
     let specChanged: Promise<void> | undefined;
     if (!upgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
       p.memory.specChangedGeneration.set(uidOf(p), generation);
@@ -65,9 +65,7 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
       await specChanged;
     }
   }
-  if (p.raw.metadata.generation !== undefined) {
-    p.status.observedGeneration = p.raw.metadata.generation;
-  }
+  if (p.generation !== undefined) p.status.observedGeneration = p.generation;
   return await reconcileOtherChanges(p, rec);
 }
 

@@ -73,6 +73,12 @@ export interface ResourcePass<
   readonly memory: JobMemory;
   readonly ns: string;
   readonly name: string;
+  /**
+   * The generation being reconciled: `metadata.generation`, or — while an invalid spec is set
+   * aside for the last valid one — the generation that was last reconciled (as FKO resets it), so
+   * `observedGeneration` never claims an invalid spec was acted on.
+   */
+  generation: number | undefined;
   /** What differs between an application cluster's job and a session job. */
   readonly driver: JobDriver<this>;
   /** The REST client of this pass, resolved on first use (see {@link rest}). */

@@ -59,6 +59,7 @@ export async function runPass<P extends ResourcePass>(p: P, steps: PassSteps<P>)
     // Keep managing what was last deployed; the invalid spec is ignored until it is fixed.
     const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
     steps.useSpec(p, upgrading ? withJob(rec.spec, { state: "running" }) : rec.spec);
+    p.generation = p.status.observedGeneration;
   }
   await save(p);
   try {

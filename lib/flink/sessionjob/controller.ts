@@ -96,6 +96,7 @@ function passOf(
     memory,
     ns,
     name: raw.metadata.name!,
+    generation: raw.metadata.generation,
     driver: sessionJobDriver,
   };
 }

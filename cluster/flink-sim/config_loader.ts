@@ -10,8 +10,8 @@ export const DEFAULT_CONF_DIR = "/opt/flink/conf";
  * FLINK_PROPERTIES (the docker entrypoint appends it to the file), then `-D` arguments.
  *
  * File choice follows Flink: 2.x reads only `config.yaml`; 1.19/1.20 prefer a present
- * `flink-conf.yaml` over `config.yaml`; older versions read `flink-conf.yaml`. An unmounted conf
- * dir means the image's default configuration, which sets nothing the simulator cares about.
+ * `flink-conf.yaml` over `config.yaml`; older versions read `flink-conf.yaml`. Without either (an
+ * unmounted conf dir) the image's default configuration file applies.
  */
 export async function loadFlinkConfig(opts: {
   launch: LaunchSpec;
@@ -41,8 +41,18 @@ async function readConfFile(
       throw new Error(`cannot parse ${confDir}/config.yaml: ${(err as Error).message}`);
     }
   }
-  return {};
+  return { ...IMAGE_DEFAULT_CONFIG };
 }
+
+/** What the Flink images' own configuration file sets (1.x and 2.x alike). */
+export const IMAGE_DEFAULT_CONFIG: Readonly<Record<string, string>> = {
+  "jobmanager.rpc.address": "localhost",
+  "jobmanager.rpc.port": "6123",
+  "jobmanager.memory.process.size": "1600m",
+  "taskmanager.memory.process.size": "1728m",
+  "taskmanager.numberOfTaskSlots": "1",
+  "parallelism.default": "1",
+};
 
 async function readIfExists(hostPath: string | undefined): Promise<string | undefined> {
   if (!hostPath) return undefined;

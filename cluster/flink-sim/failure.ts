@@ -17,7 +17,10 @@ export function stackTraceOf(t: SimThrowable): string {
   let current: SimThrowable | undefined = t;
   let first = true;
   while (current) {
-    const header = `${current.className}: ${current.message}`;
+    // A Java exception without a message prints as its class name alone.
+    const header = current.message === ""
+      ? current.className
+      : `${current.className}: ${current.message}`;
     lines.push(first ? header : `Caused by: ${header}`);
     lines.push(`\tat org.apache.flink.sim.FlinkSimulator.run(FlinkSimulator.java:1)`);
     if (!first) lines.push("\t... 1 more");

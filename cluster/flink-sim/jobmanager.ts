@@ -33,6 +33,7 @@ import { registerJobRoutes } from "./rest_jobs.ts";
 import { jsonResponse, RestError, RestRouter } from "./rest_router.ts";
 import { RestServer, sleepUnless } from "./rest_server.ts";
 import { registerSnapshotRoutes } from "./rest_snapshots.ts";
+import { jobManagerRefusal } from "./startup_checks.ts";
 import type { RegisteredTaskManager, TaskManagerRegistry } from "./taskmanager_registry.ts";
 import type { SharedTicker } from "./ticker.ts";
 import type { SimTimings } from "./timings.ts";
@@ -221,6 +222,12 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     if (launch.restPort) this.config = this.config.with({ "rest.port": launch.restPort });
     this.version = parseFlinkVersion(this.config.get("$internal.flink.version")) ??
       this.#deps.imageVersion ?? DEFAULT_FLINK_VERSION;
+    const refusal = jobManagerRefusal(this.config, launch, this.version);
+    if (refusal) {
+      for (const line of refusal.lines) this.log(line);
+      this.#stopping = true;
+      return void this.#finish(ExitCodes.startupFailure, refusal.message);
+    }
     this.#clusterKey = clusterIdOf(this.config) ?? this.config.get("jobmanager.rpc.address") ??
       "default";
     const port = restPortOf(this.config);

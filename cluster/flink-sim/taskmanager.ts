@@ -4,6 +4,7 @@ import { ContainerFs } from "./container_fs.ts";
 import { clusterIdOf, slotsPerTaskManagerOf } from "./flink_options.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { ExitCodes, ProcessExit } from "./process_exit.ts";
+import { taskManagerRefusal } from "./startup_checks.ts";
 import type { TaskManagerRegistry } from "./taskmanager_registry.ts";
 import type { FlinkVersion } from "./version.ts";
 
@@ -28,6 +29,11 @@ export class SimTaskManager implements RunningContainer {
     const fs = new ContainerFs(spec.mounts, spec.sharedFsRoot);
     loadFlinkConfig({ launch, env: spec.env, fs, imageVersion }).then((config) => {
       if (!tm.#exit.alive) return;
+      const refusal = taskManagerRefusal(config);
+      if (refusal) {
+        for (const line of refusal.lines) spec.log(line);
+        return tm.#stop(ExitCodes.startupFailure, refusal.message);
+      }
       const clusterKey = clusterIdOf(config) ?? config.get("jobmanager.rpc.address") ?? "default";
       tm.#unregister = registry.register(spec.namespace, clusterKey, {
         id: spec.podName,

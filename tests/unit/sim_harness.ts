@@ -61,10 +61,15 @@ export class SimWorld {
     const confDir = `${this.root}/${name}/conf`;
     await Deno.mkdir(confDir, { recursive: true });
     if (opts.conf) {
+      // Memory as the operator always writes it (Flink refuses to start without); a test drops a
+      // key by setting it to undefined.
+      const conf = Object.fromEntries(
+        Object.entries({ ...PROCESS_MEMORY, ...opts.conf }).filter(([, v]) => v !== undefined),
+      );
       const file = opts.confFile ?? "config.yaml";
       const text = file === "config.yaml"
-        ? toYaml(opts.conf)
-        : Object.entries(opts.conf).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n";
+        ? toYaml(conf)
+        : Object.entries(conf).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n";
       await Deno.writeTextFile(`${confDir}/${file}`, text);
     }
     const ip = opts.ip ?? randomLoopbackIp();
@@ -245,6 +250,12 @@ export async function exists(path: string): Promise<boolean> {
 const NO_KUBE = new Proxy({}, {
   get: () => () => Promise.reject(new Error("no API server in unit tests")),
 }) as unknown as KubeClient;
+
+/** Process sizes every written configuration gets unless the test says otherwise. */
+export const PROCESS_MEMORY: Readonly<Record<string, string>> = {
+  "jobmanager.memory.process.size": "1600m",
+  "taskmanager.memory.process.size": "1728m",
+};
 
 /** The configuration the operator typically gives an application cluster. */
 export function appConf(extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -116,6 +116,9 @@ export class MemoryFlagsCache {
   }
 }
 
+/** The last lines that say something: stack frames (`at …`, `... 3 more`) are left out. */
 function lastLines(text: string): string {
-  return text.trim().split("\n").filter((l) => l.trim()).slice(-5).join("\n");
+  return text.trim().split("\n")
+    .filter((l) => l.trim() && !/^\s+(at |\.\.\. \d+ more)/.test(l))
+    .slice(-5).join("\n");
 }

@@ -161,6 +161,7 @@ function flinkConfig(namespace: string): KubeObject {
       "config.yaml": [
         "jobmanager.rpc.address: localhost",
         "jobmanager.rpc.port: 6123",
+        "jobmanager.memory.process.size: 1600m",
         "rest.port: 8081",
         "taskmanager.numberOfTaskSlots: 2",
         "parallelism.default: 1",

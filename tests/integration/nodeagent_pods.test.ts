@@ -226,12 +226,13 @@ Deno.test("node agent: a ConfigMap volume reaches the container; a missing one i
   const [pending] = await podsOf(client, namespace, "conf");
   assert.equal(pending.status?.phase, "Pending");
 
-  // The simulated JobManager reads its REST port from the mounted config.yaml.
+  // The simulated JobManager reads its REST port from the mounted config.yaml (and, as Flink,
+  // refuses to start without a memory size there).
   await client.create(Resources.configMaps, namespace, {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: "flink-config" },
-    data: { "config.yaml": "rest.port: 8089\n" },
+    data: { "config.yaml": "rest.port: 8089\njobmanager.memory.process.size: 1600m\n" },
   });
   const [pod] = await readyPods(client, namespace, "conf");
   const overview = await getJson(`http://${pod.status!.podIP}:8089/overview`);

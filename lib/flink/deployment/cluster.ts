@@ -20,8 +20,7 @@ import {
   withOwnerUid,
 } from "../render/mod.ts";
 import { LAST_STATE_SAVEPOINT_SENTINEL } from "../spec/upgrade.ts";
-import { jmDeployment } from "./observe.ts";
-import type { DeploymentPass } from "./pass.ts";
+import { type DeploymentPass, jmDeployment } from "./pass.ts";
 
 const log = getLogger(["flinkop", "deployment", "cluster"]);
 

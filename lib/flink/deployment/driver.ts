@@ -11,6 +11,7 @@ import { lastReconciled } from "../job/bookkeeping.ts";
 import type { JobDriver } from "../job/job_driver.ts";
 import { rest } from "../job/resource_pass.ts";
 import { deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
+import { removeTerminalJobManager, restartIfUnhealthy } from "./health.ts";
 import { clusterDeployed } from "./observe.ts";
 import type { DeploymentPass } from "./pass.ts";
 import { deploymentPassDelay, recoverJobManager } from "./reconcile.ts";
@@ -70,5 +71,9 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   cleanupAfterFailedJob: (p) => removeCluster(p, { deleteHaData: false }),
   alreadyDeployed: (p) => Promise.resolve(clusterDeployed(p)),
   nextPassDelay: deploymentPassDelay,
-  reconcileOtherChanges: recoverJobManager,
+  // FKO ApplicationReconciler.reconcileOtherChanges: an unhealthy job or a lost JobManager is
+  // restarted; otherwise a finished job's JobManager goes after its time to live.
+  reconcileOtherChanges: async (p) =>
+    await restartIfUnhealthy(p) ?? await recoverJobManager(p) ??
+      await removeTerminalJobManager(p),
 };

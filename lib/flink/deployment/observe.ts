@@ -6,7 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
 import { parseMemorySize } from "../../config/memory_size.ts";
 import { errorMessage } from "../../error_message.ts";
-import { type KubeObject, Resources } from "../../kube/resource.ts";
+import { Resources } from "../../kube/resource.ts";
 import { isStable, lastReconciled, markStable } from "../job/bookkeeping.ts";
 import { observeJob, readyToObserve } from "../job/observe_job.ts";
 import { event, rest } from "../job/resource_pass.ts";
@@ -14,15 +14,11 @@ import { GENERATION_ANNOTATION } from "../render/mod.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
 import { DeploymentFailure } from "./errors.ts";
+import { observeClusterHealth } from "./health.ts";
 import { observeJmObjects } from "./jm_observation.ts";
-import { type DeploymentPass, isApplication } from "./pass.ts";
+import { type DeploymentPass, isApplication, jmDeployment } from "./pass.ts";
 
 const log = getLogger(["flinkop", "deployment", "observe"]);
-
-/** The JobManager Deployment of this cluster from the watch cache. */
-export function jmDeployment(p: DeploymentPass): KubeObject | undefined {
-  return p.ctx.cache(Resources.deployments).get(`${p.ns}/${p.name}`);
-}
 
 /**
  * Brings `status` in line with what runs. A failing JobManager Deployment throws
@@ -36,7 +32,7 @@ export async function observeDeployment(p: DeploymentPass): Promise<void> {
   try {
     client = await rest(p);
     if (isApplication(p)) {
-      await observeJob(p, client);
+      if (await observeJob(p, client)) await observeClusterHealth(p, client);
     } else {
       await client.config();
       if (p.status.reconciliationStatus.state === "DEPLOYED") markStable(p.status);

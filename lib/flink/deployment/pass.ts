@@ -4,11 +4,17 @@ import type {
   FlinkDeploymentSpec,
   FlinkDeploymentStatus,
 } from "../../api/flink_deployment.ts";
+import { type KubeObject, Resources } from "../../kube/resource.ts";
 import type { ResourcePass } from "../job/resource_pass.ts";
 
 export interface DeploymentPass extends ResourcePass<FlinkDeploymentSpec, FlinkDeploymentStatus> {
   /** The resource as parsed at the start of the pass; `spec` is what is being reconciled. */
   readonly resource: FlinkDeployment;
+}
+
+/** The JobManager Deployment of this cluster from the watch cache. */
+export function jmDeployment(p: DeploymentPass): KubeObject | undefined {
+  return p.ctx.cache(Resources.deployments).get(`${p.ns}/${p.name}`);
 }
 
 /** An application cluster runs a job; a session cluster (no `spec.job`) runs session jobs. */

@@ -8,6 +8,7 @@ import { Manager } from "./runtime/manager.ts";
 import { registerControllers } from "./controllers.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./error_message.ts";
+import { fkoMetricsFor } from "./metrics/fko_operator_metrics.ts";
 
 const OWN_FLAGS = new Set(["kubeconfig", "rest-access"]);
 
@@ -98,6 +99,10 @@ export async function runOperator(
         }
         : undefined,
     });
+    // FKO's operator metrics (resource counts, lifecycle states and transition times) on /metrics.
+    const fkoMetrics = fkoMetricsFor(config, env);
+    manager.metrics.registry.register(fkoMetrics);
+    manager.observers.push(fkoMetrics);
     const kinds = await registerControllers(manager, {
       client,
       config,

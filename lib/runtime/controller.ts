@@ -65,8 +65,16 @@ export interface ControllerSpec<T extends KubeObject> {
   labelSelector?: string;
 }
 
+/** Sees every primary object its watch delivers (listed, changed, gone); e.g. metrics. */
+export interface ResourceObserver {
+  applied(kind: string, obj: KubeObject): void;
+  deleted(kind: string, obj: KubeObject): void;
+}
+
 export interface ControllerRuntime {
   client: KubeClient;
+  /** Told about every primary object, after the cache has it. */
+  observers?: readonly ResourceObserver[];
   status: StatusWriter;
   events: EventRecorder;
   metrics: RuntimeMetrics;
@@ -106,9 +114,11 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
           store: this.store,
           metrics: rt.metrics,
           onApply: (obj, previous) => {
+            for (const o of rt.observers ?? []) o.applied(spec.type.kind, obj);
             if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
           },
           onDelete: (obj) => {
+            for (const o of rt.observers ?? []) o.deleted(spec.type.kind, obj);
             this.queue.remove(keyOf(obj.metadata));
             if (obj.metadata.uid) rt.status.forget(obj.metadata.uid);
             spec.forget?.(obj);

@@ -2,7 +2,12 @@ import { getLogger } from "@logtape/logtape";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/resource.ts";
 import type { BackoffPolicy } from "./backoff.ts";
-import { Controller, type ControllerRuntime, type ControllerSpec } from "./controller.ts";
+import {
+  Controller,
+  type ControllerRuntime,
+  type ControllerSpec,
+  type ResourceObserver,
+} from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader.ts";
 import { RuntimeMetrics } from "./metrics.ts";
@@ -37,6 +42,8 @@ export type ManagerExit = "shutdown" | "leadership-lost";
  */
 export class Manager {
   readonly metrics = new RuntimeMetrics();
+  /** Told about every primary object of every controller (add before `run`). */
+  readonly observers: ResourceObserver[] = [];
   readonly status: StatusWriter;
   readonly events: EventRecorder;
   readonly #controllers: Controller<KubeObject>[] = [];
@@ -52,6 +59,7 @@ export class Manager {
   add<T extends KubeObject & { status?: unknown }>(spec: ControllerSpec<T>): Controller<T> {
     const rt: ControllerRuntime = {
       client: this.opts.client,
+      observers: this.observers,
       status: this.status,
       events: this.events,
       metrics: this.metrics,

@@ -95,14 +95,19 @@ export class Histogram extends Metric {
   }
 }
 
+/** Anything that renders whole metric families itself (e.g. FKO's operator metrics). */
+export interface Collector {
+  render(): string;
+}
+
 export class Registry {
-  readonly #metrics: Metric[] = [];
-  register<M extends Metric>(metric: M): M {
+  readonly #metrics: Collector[] = [];
+  register<M extends Collector>(metric: M): M {
     this.#metrics.push(metric);
     return metric;
   }
   render(): string {
-    return this.#metrics.map((m) => m.render()).join("\n") + "\n";
+    return this.#metrics.map((m) => m.render()).filter((text) => text !== "").join("\n") + "\n";
   }
 }
 

@@ -21,7 +21,12 @@ export class NodeAgentNotReadyError extends Error {
 export const nodeAgentEntry = `${repoRoot}/cluster/nodeagent/main.ts`;
 
 /** Source trees the agent may load at run time without importing them statically. */
-const AGENT_SOURCE_DIRS = ["cluster/nodeagent", "cluster/flink-sim", "cluster/flink-real"];
+const AGENT_SOURCE_DIRS = [
+  "cluster/nodeagent",
+  "cluster/flink-sim",
+  "cluster/flink-real",
+  "cluster/flinkop-image",
+];
 
 /** Environment variable that `cluster up --runtime` and `demo --runtime` set for the agent. */
 export const RUNTIME_ENV = "FLINKOP_NODE_AGENT_RUNTIME";
@@ -34,9 +39,9 @@ export function nodeAgentRuntimes(): string {
   return Deno.env.get(RUNTIME_ENV) || DEFAULT_RUNTIMES;
 }
 
-/** `real` → `real,sim`: the runtime list for a default runtime. */
+/** `real` → `real,sim,flinkop`: the runtime list for a default Flink runtime. */
 export function runtimesPreferring(name: "sim" | "real"): string {
-  return name === "real" ? "real,sim" : "sim,real";
+  return name === "real" ? "real,sim,flinkop" : "sim,real,flinkop";
 }
 
 export async function nodeAgentExists(): Promise<boolean> {

@@ -98,10 +98,15 @@ function bind(
 
 /**
  * A POSIX sh script that performs the mounts and then runs its arguments ("$@") inside the root,
- * in /opt/flink, with stdout and stderr appended to `outputFile`. Run it under
+ * in `workDir` (default /opt/flink), with stdout and stderr appended to `outputFile`. Run it under
  * `unshare --mount --propagation private`.
  */
-export function rootScript(root: string, mounts: RootMount[], outputFile: string): string {
+export function rootScript(
+  root: string,
+  mounts: RootMount[],
+  outputFile: string,
+  workDir: string = FLINK_HOME_IN_CONTAINER,
+): string {
   const r = (path: string) => quote(root.replace(/\/+$/, "") + path);
   const lines = [
     "set -eu",
@@ -128,7 +133,7 @@ export function rootScript(root: string, mounts: RootMount[], outputFile: string
       if (m.readOnly) lines.push(`mount -o remount,bind,ro ${target}`);
     }
   }
-  lines.push(`exec unshare --root=${quote(root)} --wd=${FLINK_HOME_IN_CONTAINER} -- "$@"`);
+  lines.push(`exec unshare --root=${quote(root)} --wd=${workDir} -- "$@"`);
   return lines.join("\n") + "\n";
 }
 

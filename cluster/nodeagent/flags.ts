@@ -21,7 +21,7 @@ export const USAGE = `usage: deno run -A cluster/nodeagent/main.ts --state-dir <
   --node-name <name>             Node to register as (default flinkop-node-0)
   --runtime <name[,name]>        container runtimes, the first is the default for pods without
                                  a flinkop.dev/runtime annotation: ${RUNTIME_NAMES.join(", ")}
-                                 (default sim,real; env FLINKOP_NODE_AGENT_RUNTIME)
+                                 (default sim,real,flinkop; env FLINKOP_NODE_AGENT_RUNTIME)
   --crash-backoff-base-ms <ms>   first CrashLoopBackOff delay (default 10000, like kubelet;
                                  env FLINKOP_NODE_AGENT_CRASH_BACKOFF_BASE_MS)
   --crash-backoff-max-ms <ms>    longest CrashLoopBackOff delay (default 300000;
@@ -37,8 +37,11 @@ export const USAGE = `usage: deno run -A cluster/nodeagent/main.ts --state-dir <
 
 export class UsageError extends Error {}
 
-/** The simulator for every pod, real Flink for pods that ask for it by annotation. */
-export const DEFAULT_RUNTIMES = "sim,real";
+/**
+ * The simulator for every Flink pod, real Flink for pods that ask for it by annotation, and the
+ * operator's own image (`flinkop`) for the Helm chart's operator pods.
+ */
+export const DEFAULT_RUNTIMES = "sim,real,flinkop";
 
 /** Parses the command line; flags win over their environment variables. */
 export function parseAgentFlags(

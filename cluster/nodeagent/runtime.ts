@@ -10,6 +10,12 @@ export interface ContainerRuntime {
   readonly name: string;
   /** Whether this runtime can run the image; the node agent fails the pod otherwise. */
   accepts(image: string): boolean;
+  /**
+   * Images that are this runtime's own whatever the runtime order (e.g. the operator image, which
+   * a Flink runtime's name match would otherwise take): chosen before any runtime that only
+   * accepts them.
+   */
+  claims?(image: string): boolean;
   start(spec: ContainerSpec): Promise<RunningContainer>;
 }
 

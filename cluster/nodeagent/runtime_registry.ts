@@ -4,13 +4,14 @@ import type { ContainerRuntime, RunningContainer } from "./runtime.ts";
  * The container runtimes the node agent can be started with (`--runtime`). Each is loaded only
  * when selected, so the agent starts even while a runtime's module is missing or broken.
  */
-export const RUNTIME_NAMES = ["sim", "real"] as const;
+export const RUNTIME_NAMES = ["sim", "real", "flinkop"] as const;
 export type RuntimeName = typeof RUNTIME_NAMES[number];
 
 export class RuntimeUnavailableError extends Error {}
 
 type SimModule = typeof import("../flink-sim/mod.ts");
 type RealModule = typeof import("../flink-real/mod.ts");
+type OperatorImageModule = typeof import("../flinkop-image/mod.ts");
 
 const factories: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
   async sim() {
@@ -24,6 +25,17 @@ const factories: Record<RuntimeName, () => Promise<ContainerRuntime>> = {
     } catch (err) {
       throw new RuntimeUnavailableError(
         `runtime "real" cannot run here: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+  },
+  /** The operator's own image (the Helm chart's Deployment), see cluster/flinkop-image/. */
+  async flinkop() {
+    const mod = await loadModule<OperatorImageModule>("flinkop", "../flinkop-image/mod.ts");
+    try {
+      return await mod.createOperatorImageRuntime();
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        `runtime "flinkop" cannot run here: ${err instanceof Error ? err.message : err}`,
       );
     }
   },

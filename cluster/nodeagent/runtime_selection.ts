@@ -20,7 +20,8 @@ export function chooseRuntime(
 ): RuntimeChoice {
   const wanted = annotations[RUNTIME_ANNOTATION]?.trim();
   if (!wanted) {
-    const runtime = runtimes.find((r) => r.accepts(image));
+    const runtime = runtimes.find((r) => r.claims?.(image)) ??
+      runtimes.find((r) => r.accepts(image));
     if (runtime) return { runtime };
     return {
       reason:

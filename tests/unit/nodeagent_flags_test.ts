@@ -8,7 +8,7 @@ Deno.test("flags: defaults match kubelet and the cluster launcher", () => {
     kubeconfig: undefined,
     stateDir: "/tmp/s",
     nodeName: "flinkop-node-0",
-    runtimes: ["sim", "real"],
+    runtimes: ["sim", "real", "flinkop"],
     crashBackoffBaseMs: 10_000,
     crashBackoffMaxMs: 300_000,
     echoContainerLogs: false,

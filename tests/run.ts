@@ -24,6 +24,8 @@ import {
 import { ensureBinaries } from "../cluster/binaries.ts";
 import { ensureRealFlink } from "../cluster/flink-real/dist.ts";
 import { ensureZooKeeper } from "../cluster/zookeeper/dist.ts";
+import { ensureHelm } from "../cluster/tools/helm.ts";
+import { ensurePrometheus } from "../cluster/tools/prometheus.ts";
 import { readClusterState } from "../cluster/cluster_state.ts";
 import { isRunning } from "../cluster/detached_process.ts";
 import {
@@ -136,6 +138,8 @@ export async function prepareWhileOnline(): Promise<number> {
   await step("the Deno modules the tests import", cacheDenoModules);
   await step("real Flink from Maven Central", () => ensureRealFlink(log));
   await step("the ZooKeeper test server from Maven Central", () => ensureZooKeeper(log));
+  await step("helm from the Go module proxy", () => ensureHelm(log));
+  await step("Prometheus and promtool from Debian's package", () => ensurePrometheus(log));
   return failures;
 }
 

@@ -134,6 +134,33 @@ export function parallelismOf(config: FlinkConfig): number {
   return Math.max(1, config.getInt(["parallelism.default"], 1));
 }
 
+/**
+ * `pipeline.jobvertex-parallelism-overrides` (`<vertex id>:<parallelism>,…`) for one vertex,
+ * which Flink's Dispatcher applies when the job is submitted.
+ */
+export function parallelismOverrideOf(config: FlinkConfig, vertexId: string): number | undefined {
+  const text = config.get("pipeline.jobvertex-parallelism-overrides") ?? "";
+  for (const entry of text.split(",")) {
+    const colon = entry.indexOf(":");
+    if (colon < 0 || entry.slice(0, colon).trim().toLowerCase() !== vertexId) continue;
+    const value = Number.parseInt(entry.slice(colon + 1).trim(), 10);
+    if (Number.isFinite(value) && value > 0) return value;
+  }
+  return undefined;
+}
+
+/**
+ * A vertex's maximum parallelism: `pipeline.max-parallelism`, else Flink's default for its
+ * parallelism (1.5 × parallelism rounded up to a power of two, within 128…32768).
+ */
+export function maxParallelismOf(config: FlinkConfig, parallelism: number): number {
+  const configured = config.getInt(["pipeline.max-parallelism"], -1);
+  if (configured > 0) return configured;
+  const wanted = parallelism + Math.floor(parallelism / 2);
+  const powerOfTwo = 2 ** Math.ceil(Math.log2(Math.max(1, wanted)));
+  return Math.min(Math.max(powerOfTwo, 128), 32768);
+}
+
 /** `web.checkpoints.history`: how many checkpoints the REST statistics remember. */
 export function checkpointHistorySizeOf(config: FlinkConfig): number {
   return Math.max(1, config.getInt(["web.checkpoints.history"], 10));

@@ -12,12 +12,15 @@ import {
   checkpointDirOf,
   checkpointHistorySizeOf,
   checkpointIntervalMsOf,
+  maxParallelismOf,
+  parallelismOverrideOf,
   restartPolicyOf,
   retainedCheckpointsOf,
   retentionPolicyOf,
   tolerableCheckpointFailuresOf,
 } from "./flink_options.ts";
-import type { KubernetesHaServices, StoredJobGraph } from "./kubernetes_ha.ts";
+import { derivedId } from "./ids.ts";
+import type { KubernetesHaServices, ParallelismBounds, StoredJobGraph } from "./kubernetes_ha.ts";
 import { readSnapshot, SnapshotReadError } from "./snapshot_files.ts";
 import type { SimTimings } from "./timings.ts";
 import type { ProcessTimers } from "./timers.ts";
@@ -60,6 +63,14 @@ export class JobTerminatedError extends Error {
 export class SimJob {
   readonly id: string;
   readonly name: string;
+  /**
+   * The id of the job's one vertex. Flink derives vertex ids from the program's topology, not
+   * from the job id, so the same program (entry class) has the same vertex id in every run and
+   * `pipeline.jobvertex-parallelism-overrides` written for it keep applying.
+   */
+  readonly vertexId: string;
+  /** The vertex's maximum parallelism (the upper limit of any rescale). */
+  readonly maxParallelism: number;
   readonly graph: StoredJobGraph;
   readonly config: FlinkConfig;
   readonly checkpoints: CheckpointCoordinator;
@@ -74,6 +85,7 @@ export class SimJob {
   #initialized = Promise.withResolvers<void>();
   #epoch = 0;
   #parallelism: number;
+  #minParallelism: number;
   #initialCounter = 0;
   #counterBase = 0;
   #runningSince: number | undefined;
@@ -92,7 +104,12 @@ export class SimJob {
     this.id = graph.jobId;
     this.name = graph.name;
     this.config = config;
-    this.#parallelism = graph.parallelism;
+    this.vertexId = derivedId(`vertex:${graph.entryClass ?? "counter"}`);
+    const submitted = parallelismOverrideOf(config, this.vertexId) ?? graph.parallelism;
+    this.maxParallelism = maxParallelismOf(config, submitted);
+    // Requirements persisted by an earlier rescale win over what the job was submitted with.
+    this.#minParallelism = graph.resourceRequirements?.lowerBound ?? 1;
+    this.#parallelism = graph.resourceRequirements?.upperBound ?? submitted;
     this.timestamps.INITIALIZING = this.startTime;
     const haStore = ctx.ha?.checkpointStore(this.id);
     this.checkpoints = new CheckpointCoordinator({
@@ -125,6 +142,11 @@ export class SimJob {
 
   get parallelism(): number {
     return this.#parallelism;
+  }
+
+  /** The adaptive scheduler's bounds of the vertex: what `GET …/resource-requirements` shows. */
+  get resourceRequirements(): ParallelismBounds {
+    return { lowerBound: this.#minParallelism, upperBound: this.#parallelism };
   }
 
   /**
@@ -223,10 +245,13 @@ export class SimJob {
   }
 
   /**
-   * Adaptive-scheduler rescale: the job restarts with the new parallelism from its latest
-   * checkpoint. Not counted in numRestarts (it is no failure).
+   * Adaptive-scheduler rescale: new bounds for the vertex; with the slots available the job runs
+   * at the upper bound, so a changed upper bound restarts it with that parallelism from its latest
+   * checkpoint (same job id). Not counted in numRestarts (it is no failure).
    */
-  rescale(parallelism: number): void {
+  rescale(bounds: ParallelismBounds): void {
+    this.#minParallelism = bounds.lowerBound;
+    const parallelism = bounds.upperBound;
     if (parallelism === this.#parallelism) return;
     this.ctx.log(
       `Rescaling job ${this.id} from parallelism ${this.#parallelism} to ${parallelism}.`,

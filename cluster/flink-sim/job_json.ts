@@ -63,7 +63,7 @@ function duration(job: SimJob, now: number): number {
 }
 
 export function vertexIdOf(job: SimJob): string {
-  return derivedId(`vertex:${job.id}`);
+  return job.vertexId;
 }
 
 export function jobOverviewJson(job: SimJob, version: FlinkVersion, now: number) {

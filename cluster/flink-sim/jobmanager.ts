@@ -23,7 +23,11 @@ import { JarStore } from "./jar_store.ts";
 import { isGloballyTerminal, type JobContext, SimJob } from "./job.ts";
 import { FileJobResultStore } from "./job_result_store.ts";
 import type { JobManagerApi } from "./jobmanager_api.ts";
-import { KubernetesHaServices, type StoredJobGraph } from "./kubernetes_ha.ts";
+import {
+  KubernetesHaServices,
+  type ParallelismBounds,
+  type StoredJobGraph,
+} from "./kubernetes_ha.ts";
 import type { ClusterMode, LaunchSpec } from "./launch.ts";
 import { AsyncOperations } from "./operations.ts";
 import { ExitCodes, ProcessExit } from "./process_exit.ts";
@@ -161,6 +165,15 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
       ]);
     }
     return job;
+  }
+
+  /**
+   * New resource requirements for a job (adaptive scheduler): persisted with its job graph first,
+   * as Flink's Dispatcher does, then applied.
+   */
+  async updateResourceRequirements(job: SimJob, bounds: ParallelismBounds): Promise<void> {
+    await this.#ha?.putJobGraph({ ...job.graph, resourceRequirements: bounds });
+    job.rescale(bounds);
   }
 
   async submitJob(graph: StoredJobGraph): Promise<SimJob> {

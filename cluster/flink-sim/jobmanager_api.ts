@@ -3,7 +3,7 @@ import type { Faults } from "./faults.ts";
 import type { FlinkConfig } from "./flink_config.ts";
 import type { JarStore } from "./jar_store.ts";
 import type { SimJob } from "./job.ts";
-import type { StoredJobGraph } from "./kubernetes_ha.ts";
+import type { ParallelismBounds, StoredJobGraph } from "./kubernetes_ha.ts";
 import type { ClusterMode } from "./launch.ts";
 import type { AsyncOperations } from "./operations.ts";
 import type { RegisteredTaskManager } from "./taskmanager_registry.ts";
@@ -33,6 +33,8 @@ export interface JobManagerApi {
   findJob(jobId: string): SimJob | undefined;
   /** Submits a job (session mode); a duplicate job id is a 409 RestError. */
   submitJob(graph: StoredJobGraph): Promise<SimJob>;
+  /** `PUT /jobs/:id/resource-requirements` once validated: persisted (HA), then applied. */
+  updateResourceRequirements(job: SimJob, bounds: ParallelismBounds): Promise<void>;
   taskManagers(): RegisteredTaskManager[];
   slotsPerTaskManager(): number;
   /** DELETE /cluster: the process exits after the response is sent. */

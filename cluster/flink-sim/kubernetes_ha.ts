@@ -21,6 +21,16 @@ export interface StoredJobGraph {
   /** Job-level configuration on top of the cluster's (e.g. the jar-run flinkConfiguration). */
   configOverrides: Record<string, string>;
   savepointRestore?: SavepointRestore;
+  /**
+   * Bounds set through `PUT /jobs/:id/resource-requirements`, which Flink persists with the job
+   * graph so a recovered job keeps them.
+   */
+  resourceRequirements?: ParallelismBounds;
+}
+
+export interface ParallelismBounds {
+  lowerBound: number;
+  upperBound: number;
 }
 
 export interface HaCheckpointEntry {

@@ -1,4 +1,4 @@
-import { JobTerminatedError } from "./job.ts";
+import { JobTerminatedError, type SimJob } from "./job.ts";
 import {
   executionResultJson,
   jobAccumulatorsJson,
@@ -78,32 +78,20 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
   router.on("GET", "/jobs/:jobid/resource-requirements", ({ params }) => {
     const job = jm.job(params.jobid);
     requireAdaptiveScheduler(jm);
-    return jsonResponse({
-      [vertexIdOf(job)]: { parallelism: { lowerBound: 1, upperBound: job.parallelism } },
-    });
+    return jsonResponse({ [vertexIdOf(job)]: { parallelism: job.resourceRequirements } });
   });
 
   router.on("PUT", "/jobs/:jobid/resource-requirements", async ({ params, request }) => {
     const job = jm.job(params.jobid);
-    let body: Record<string, { parallelism?: { upperBound?: unknown } }>;
-    try {
-      body = await request.json();
-    } catch {
-      throw new RestError(400, [
-        "Request did not match expected format JobResourceRequirementsBody.",
-      ]);
-    }
-    if (!body || typeof body !== "object" || Object.keys(body).length === 0) {
+    const requested = readRequirementsBody(await request.json().catch(() => undefined));
+    if (requested.size === 0) {
       throw handlerError(400, "Request body does not specify resource requirements.");
     }
+    // The Dispatcher validates against the job graph before the scheduler is asked.
+    const errors = requirementErrors(job, requested);
+    if (errors.length > 0) throw handlerError(400, errors.join("\n"));
     requireAdaptiveScheduler(jm);
-    const upper = body?.[vertexIdOf(job)]?.parallelism?.upperBound;
-    if (typeof upper !== "number" || !Number.isInteger(upper) || upper < 1) {
-      throw new RestError(400, [
-        "Request did not match expected format JobResourceRequirementsBody.",
-      ]);
-    }
-    job.rescale(upper);
+    await jm.updateResourceRequirements(job, requested.get(vertexIdOf(job))!);
     return jsonResponse({});
   });
 
@@ -128,6 +116,88 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
     }
     return jsonResponse({}, 202);
   });
+}
+
+const REQUIREMENTS_FORMAT_ERROR =
+  "Request did not match expected format JobResourceRequirementsBody.";
+
+/**
+ * `JobResourceRequirementsBody`: `{"<vertex id>": {"parallelism": {"lowerBound", "upperBound"}}}`,
+ * read as strictly as Flink's mapper (unknown fields, malformed ids, non-integers → 400); an
+ * absent bound is 0, as Jackson leaves it.
+ */
+function readRequirementsBody(
+  body: unknown,
+): Map<string, { lowerBound: number; upperBound: number }> {
+  const fail = () => new RestError(400, [REQUIREMENTS_FORMAT_ERROR]);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw fail();
+  const out = new Map<string, { lowerBound: number; upperBound: number }>();
+  for (const [vertex, value] of Object.entries(body)) {
+    if (!/^[0-9a-fA-F]{32}$/.test(vertex)) throw fail();
+    const requirement = value as { parallelism?: unknown } | null;
+    if (typeof requirement !== "object" || requirement === null) throw fail();
+    if (Object.keys(requirement).some((k) => k !== "parallelism")) throw fail();
+    const bounds = requirement.parallelism as Record<string, unknown> | null | undefined;
+    if (typeof bounds !== "object" || bounds === null || Array.isArray(bounds)) throw fail();
+    if (Object.keys(bounds).some((k) => k !== "lowerBound" && k !== "upperBound")) throw fail();
+    const int = (v: unknown) => {
+      if (v === undefined) return 0;
+      if (typeof v !== "number" || !Number.isInteger(v)) throw fail();
+      return v;
+    };
+    out.set(vertex.toLowerCase(), {
+      lowerBound: int(bounds.lowerBound),
+      upperBound: int(bounds.upperBound),
+    });
+  }
+  return out;
+}
+
+/**
+ * Flink's JobResourceRequirements.validate: every vertex of the job and no other, bounds above
+ * zero (-1 meaning 1 and the maximum parallelism), the lower bound not above the upper one, the
+ * upper one not above the maximum parallelism. Bounds of -1 are expanded in place.
+ */
+function requirementErrors(
+  job: SimJob,
+  requested: Map<string, { lowerBound: number; upperBound: number }>,
+): string[] {
+  const errors: string[] = [];
+  const vertex = vertexIdOf(job);
+  for (const [id, bounds] of requested) {
+    if (id !== vertex) {
+      errors.push(`Job vertex [${id}] was not found in the JobGraph.`);
+      continue;
+    }
+    if (bounds.lowerBound === -1) bounds.lowerBound = 1;
+    if (bounds.upperBound === -1) bounds.upperBound = job.maxParallelism;
+    const { lowerBound, upperBound } = bounds;
+    if (lowerBound < 1 || upperBound < 1) {
+      errors.push(
+        `Both, the requested lower bound [${lowerBound}] and upper bound [${upperBound}] for ` +
+          `job vertex [${id}] must be greater than zero.`,
+      );
+      continue;
+    }
+    if (lowerBound > upperBound) {
+      errors.push(
+        `The requested lower bound [${lowerBound}] for job vertex [${id}] is higher than the ` +
+          `upper bound [${upperBound}].`,
+      );
+    }
+    if (job.maxParallelism < upperBound) {
+      errors.push(
+        `The newly requested parallelism ${upperBound} for the job vertex ${id} exceeds its ` +
+          `maximum parallelism ${job.maxParallelism}.`,
+      );
+    }
+  }
+  if (!requested.has(vertex)) {
+    errors.push(
+      `The request is incomplete, missing job vertex [${vertex}] resource requirements.`,
+    );
+  }
+  return errors;
 }
 
 /**

@@ -6,6 +6,7 @@ import { allCrds, renderCrdYaml, writeCrds } from "./lib/api/crds.ts";
 import { flag, parseArgs } from "./lib/cli/args.ts";
 import { errorMessage } from "./lib/error_message.ts";
 import { runOperator } from "./lib/operator.ts";
+import { isVerb, runVerb, VERBS_HELP } from "./lib/cli/verbs.ts";
 import { VERSION } from "./lib/version.ts";
 
 const HELP = `flinkop ${VERSION} — Kubernetes operator for Apache Flink
@@ -17,18 +18,7 @@ Usage:
   flinkop version           Print the version
   flinkop --help            This help
 
-Flags for run:
-  --kubeconfig PATH         kubeconfig file to use
-  --config-file PATH        operator configuration (config.yaml or flink-conf.yaml)
-  --config-dir DIR          directory holding config.yaml / flink-conf.yaml (a ConfigMap mount)
-  --set KEY=VALUE           set one configuration key (repeatable)
-  --watch-namespaces A,B    watch only these namespaces (default: all)
-  --watch-own-namespace     watch only the operator's namespace (sidecar use)
-  --label-selector SEL      reconcile only resources matching this label selector
-  --rest-access MODE        how to reach JobManagers: service-dns | pod-ip | api-proxy
-                            (default: picked automatically, see docs/rest-access.md)
-  --log-format FORMAT       json | text | auto (default auto: text on a terminal, else json)
-  --log-level LEVEL         debug | info | warning | error (default info)
+${VERBS_HELP}
 
 See README.md and docs/configuration.md for every configuration key.`;
 
@@ -56,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`flinkop: missing command\n\n${HELP}`);
       return 2;
     default:
+      if (isVerb(command)) return await runVerb(command, rest);
       console.error(`flinkop: unknown command "${command}" (try --help)`);
       return 2;
   }

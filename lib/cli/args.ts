@@ -8,7 +8,7 @@ export interface ParsedArgs {
 /** Flags that never take a value. */
 const BOOLEAN_FLAGS = new Set(["help"]);
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[], booleans: readonly string[] = []): ParsedArgs {
   const flags = new Map<string, string[]>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -20,7 +20,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
       let value: string;
       if (eq > 0) value = arg.slice(eq + 1);
-      else if (BOOLEAN_FLAGS.has(name)) value = "true";
+      else if (BOOLEAN_FLAGS.has(name) || booleans.includes(name)) value = "true";
       else if (i + 1 < argv.length) value = argv[++i];
       else throw new Error(`flag --${name} needs a value`);
       flags.set(name, [...(flags.get(name) ?? []), value]);

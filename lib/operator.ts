@@ -3,7 +3,14 @@ import { ConfigError } from "./config/config_error.ts";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operator_config.ts";
 import { KubeClient } from "./kube/client.ts";
 import { getLogger, setupLogging } from "./log.ts";
-import { checkApiServer, checkResourceAccess, StartupError } from "./preflight.ts";
+import {
+  accessProblem,
+  checkApiServer,
+  checkResourceAccess,
+  START_ANYWAY_HINT,
+  StartupError,
+} from "./preflight.ts";
+import { WatchStartError } from "./runtime/controller.ts";
 import { Manager } from "./runtime/manager.ts";
 import { registerControllers } from "./controllers.ts";
 import { VERSION } from "./version.ts";
@@ -86,6 +93,8 @@ export async function runOperator(
       },
       maxAttempts: config.retry.maxAttempts,
       resyncMs: config.reconcileIntervalMs,
+      rateLimit: { limit: config.rateLimiter.limit, periodMs: config.rateLimiter.periodMs },
+      watchStartErrors: config.stopOnInformerError ? "fail" : "retry",
       healthPort: config.health.enabled ? config.health.port : undefined,
       terminationTimeoutMs: config.terminationTimeoutMs,
       leaderElection: config.leaderElection.enabled
@@ -109,7 +118,14 @@ export async function runOperator(
       restAccess,
       afterWrite: hooks.afterWrite,
     });
-    await checkResourceAccess(client, kinds, namespaces);
+    const problems = await checkResourceAccess(client, kinds, namespaces, {
+      stopOnError: config.stopOnInformerError,
+    });
+    for (const problem of problems) {
+      log.warn("{problem}; starting anyway (stop-on-informer-error is false) and retrying", {
+        problem,
+      });
+    }
     log.info(
       "flinkop {version} starting against {server} (Kubernetes {serverVersion}), watching {ns}",
       {
@@ -129,6 +145,12 @@ export async function runOperator(
   } catch (err) {
     if (err instanceof StartupError) {
       console.error(`flinkop: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof WatchStartError) {
+      // A watch the start-up check did not cover (e.g. pods or Deployments) was refused.
+      const problem = accessProblem(err.type, err.namespace, err.cause) ?? err.message;
+      console.error(`flinkop: ${problem}${START_ANYWAY_HINT}`);
       return 1;
     }
     throw err;

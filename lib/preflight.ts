@@ -10,6 +10,13 @@ export class StartupError extends Error {
   }
 }
 
+/** The option that lets the operator start although some watch cannot (FKO/JOSDK's switch). */
+export const STOP_ON_INFORMER_ERROR_KEY = "kubernetes.operator.startup.stop-on-informer-error";
+
+/** Appended to a fatal watch problem: how to start anyway. */
+export const START_ANYWAY_HINT =
+  ` (or set ${STOP_ON_INFORMER_ERROR_KEY}: false to start anyway and retry it)`;
+
 /** Reaches the API server and returns its version (e.g. v1.35.4). */
 export async function checkApiServer(client: KubeClient): Promise<string> {
   try {
@@ -30,37 +37,55 @@ export async function checkApiServer(client: KubeClient): Promise<string> {
 }
 
 /**
+ * What a refused list of `type` (in `namespace`, or cluster-wide) means and how to fix it, for
+ * the refusals a user can fix: a missing CRD (404) and missing RBAC (403).
+ */
+export function accessProblem(
+  type: ResourceType,
+  namespace: string | undefined,
+  err: unknown,
+): string | undefined {
+  const where = namespace ? `in namespace ${namespace}` : "cluster-wide";
+  const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+  if (isApiError(err, 404) && type.group) {
+    return `CRD ${resource} is not installed: install the CRDs with ` +
+      "`flinkop crds | kubectl apply --server-side -f -` (or `kubectl apply -f crds/`)";
+  }
+  if (isApiError(err, 403)) {
+    return `forbidden: the operator's identity cannot list ${resource} ${where}; ` +
+      "grant the RBAC in deploy/rbac.yaml (or watch only namespaces it may access " +
+      "with --watch-namespaces)";
+  }
+  return undefined;
+}
+
+/**
  * Lists each kind once where the operator will watch it. A 404 means the CRD is missing (say how
- * to install it); a 403 means RBAC does not allow it (say what to grant).
+ * to install it); a 403 means RBAC does not allow it (say what to grant). With `stopOnError`
+ * (FKO's `startup.stop-on-informer-error`, the default) the first such problem is a
+ * {@link StartupError}; without it the problems are returned for the caller to warn about, and
+ * the watches keep retrying.
  */
 export async function checkResourceAccess(
   client: KubeClient,
   types: ResourceType[],
   namespaces: string[] | undefined,
-): Promise<void> {
+  opts: { stopOnError?: boolean } = {},
+): Promise<string[]> {
+  const stopOnError = opts.stopOnError ?? true;
+  const problems: string[] = [];
   for (const type of types) {
     for (const ns of namespaces ?? [undefined]) {
       try {
         await client.list(type, ns, { limit: 1 });
       } catch (err) {
-        const where = ns ? `in namespace ${ns}` : "cluster-wide";
-        const resource = `${type.plural}.${type.group}`;
-        if (isApiError(err, 404)) {
-          throw new StartupError(
-            `CRD ${resource} is not installed: install the CRDs with ` +
-              "`flinkop crds | kubectl apply --server-side -f -` (or `kubectl apply -f crds/`)",
-          );
-        }
-        if (isApiError(err, 403)) {
-          throw new StartupError(
-            `forbidden: the operator's identity cannot list ${resource} ${where}; ` +
-              "grant the RBAC in deploy/rbac.yaml (or watch only namespaces it may access " +
-              "with --watch-namespaces)",
-          );
-        }
         if (err instanceof ConnectionError) throw new StartupError(err.message);
-        throw err;
+        const problem = accessProblem(type, ns, err);
+        if (problem === undefined) throw err;
+        if (stopOnError) throw new StartupError(problem + START_ANYWAY_HINT);
+        problems.push(problem);
       }
     }
   }
+  return problems;
 }

@@ -1,5 +1,6 @@
 import { getLogger, withContext } from "@logtape/logtape";
 import type { KubeClient } from "../kube/client.ts";
+import { ApiError } from "../kube/errors.ts";
 import {
   keyOf,
   type KubeObject,
@@ -15,6 +16,7 @@ import type { RuntimeMetrics } from "./metrics.ts";
 import type { StatusWriter } from "./status.ts";
 import { Store } from "./store.ts";
 import { WorkQueue } from "./queue.ts";
+import type { RateLimit } from "./rate_limiter.ts";
 import { Watcher } from "./watcher.ts";
 import { errorMessage } from "../error_message.ts";
 
@@ -78,7 +80,7 @@ export interface ControllerRuntime {
   status: StatusWriter;
   events: EventRecorder;
   metrics: RuntimeMetrics;
-  /** Namespaces to watch; undefined means all. */
+  /** Namespaces to watch; undefined means all. Changed later with `setNamespaces`. */
   namespaces?: string[];
   concurrency: number;
   retry: BackoffPolicy;
@@ -86,6 +88,36 @@ export interface ControllerRuntime {
   maxAttempts: number;
   /** Safety-net pass for objects whose reconcile asked for nothing (watches can miss changes). */
   resyncMs: number;
+  /** At most `limit` passes per `periodMs` per object; over it a pass waits, it is not dropped. */
+  rateLimit?: RateLimit;
+  /**
+   * A watch whose first list is refused (a client error such as 403 forbidden or 404 unknown
+   * resource): "fail" ends `run` with a {@link WatchStartError}; "retry" (the default) logs it,
+   * starts reconciling what the other watches deliver and keeps retrying the failed one.
+   */
+  watchStartErrors?: "fail" | "retry";
+}
+
+/** A watch could not start: its first list was refused by the API server. */
+export class WatchStartError extends Error {
+  constructor(
+    readonly type: ResourceType,
+    /** Undefined for a cluster-wide watch. */
+    readonly namespace: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    const where = namespace ? `in namespace ${namespace}` : "cluster-wide";
+    super(`cannot watch ${type.plural}.${type.group || "core"} ${where}: ${errorMessage(cause)}`);
+    this.name = "WatchStartError";
+  }
+}
+
+/** The watches of one namespace (or of all, keyed ""), started and stopped together. */
+interface WatchScope {
+  readonly namespace?: string;
+  readonly watchers: Watcher<KubeObject>[];
+  readonly stop: AbortController;
+  running?: Promise<unknown>;
 }
 
 /**
@@ -93,63 +125,24 @@ export interface ControllerRuntime {
  * feeds keys through a WorkQueue (dedupe, one pass per key at a time, bounded concurrency), reads
  * the latest cached object per pass (level-triggered), applies the finalizer contract, and routes
  * every error through one policy: TerminalError is recorded and not retried, anything else is
- * recorded and retried with per-key exponential backoff up to `maxAttempts`.
+ * recorded and retried with per-key exponential backoff up to `maxAttempts`. The watched
+ * namespaces can change while it runs (`setNamespaces`).
  */
 export class Controller<T extends KubeObject & { status?: unknown }> {
   readonly store = new Store<T>();
   readonly #caches = new Map<string, Store<KubeObject>>();
-  readonly #watchers: Watcher<KubeObject>[] = [];
+  readonly #scopes = new Map<string, WatchScope>();
   readonly queue: WorkQueue;
+  #namespaces: string[] | undefined;
+  #signal?: AbortSignal;
+  #reconciling = false;
+  /** Told of the first refused start of a watch under the "fail" policy. */
+  #startFailure?: (err: WatchStartError) => void;
 
   constructor(private readonly spec: ControllerSpec<T>, private readonly rt: ControllerRuntime) {
-    this.queue = new WorkQueue(rt.concurrency, rt.retry);
-    const namespaces = rt.namespaces ?? [undefined];
-    for (const ns of namespaces) {
-      this.#watchers.push(
-        new Watcher<T>({
-          client: rt.client,
-          type: spec.type,
-          namespace: ns,
-          labelSelector: spec.labelSelector,
-          store: this.store,
-          metrics: rt.metrics,
-          onApply: (obj, previous) => {
-            for (const o of rt.observers ?? []) o.applied(spec.type.kind, obj);
-            if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
-          },
-          onDelete: (obj) => {
-            for (const o of rt.observers ?? []) o.deleted(spec.type.kind, obj);
-            this.queue.remove(keyOf(obj.metadata));
-            if (obj.metadata.uid) rt.status.forget(obj.metadata.uid);
-            spec.forget?.(obj);
-          },
-        }) as unknown as Watcher<KubeObject>,
-      );
-    }
-    for (const w of spec.watches ?? []) {
-      const store = this.#cacheFor(w.type);
-      const map = w.map ?? ((obj: KubeObject) => ownerKeys(obj, spec.type));
-      const primaries = this.store as unknown as Store<KubeObject>;
-      const enqueue = (obj: KubeObject) => {
-        for (const key of map(obj, primaries)) this.queue.add(key);
-      };
-      for (const ns of namespaces) {
-        this.#watchers.push(
-          new Watcher<KubeObject>({
-            client: rt.client,
-            type: w.type,
-            namespace: ns,
-            labelSelector: w.labelSelector,
-            store,
-            metrics: rt.metrics,
-            onApply: (obj, previous) => {
-              if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
-            },
-            onDelete: enqueue,
-          }),
-        );
-      }
-    }
+    this.queue = new WorkQueue(rt.concurrency, rt.retry, rt.rateLimit);
+    this.#namespaces = rt.namespaces && [...rt.namespaces];
+    for (const ns of this.#namespaces ?? [undefined]) this.#scopes.set(ns ?? "", this.#scope(ns));
     rt.metrics.queueDepth.track({ controller: spec.name }, () => this.queue.depth);
     rt.metrics.queueInFlight.track({ controller: spec.name }, () => this.queue.inFlight);
   }
@@ -159,11 +152,79 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
   }
 
   get watchers(): readonly Watcher<KubeObject>[] {
-    return this.#watchers;
+    return [...this.#scopes.values()].flatMap((scope) => scope.watchers);
+  }
+
+  /** The watched namespaces; undefined means all. */
+  get namespaces(): readonly string[] | undefined {
+    return this.#namespaces;
   }
 
   get synced(): boolean {
-    return this.#watchers.every((w) => w.isSynced);
+    return this.watchers.every((w) => w.isSynced);
+  }
+
+  /** True once the work queue runs (the caches were filled, or their failures tolerated). */
+  get reconciling(): boolean {
+    return this.#reconciling;
+  }
+
+  /** The watches of one namespace: the primary type and every secondary watch. */
+  #scope(ns: string | undefined): WatchScope {
+    const { spec, rt } = this;
+    const onListError = (type: ResourceType) => (err: unknown) => {
+      if (rt.watchStartErrors === "fail" && !this.#reconciling && isRefusal(err)) {
+        this.#startFailure?.(new WatchStartError(type, ns, err));
+      }
+    };
+    const watchers: Watcher<KubeObject>[] = [
+      new Watcher<T>({
+        client: rt.client,
+        type: spec.type,
+        namespace: ns,
+        labelSelector: spec.labelSelector,
+        store: this.store,
+        metrics: rt.metrics,
+        onListError: onListError(spec.type),
+        onApply: (obj, previous) => {
+          for (const o of rt.observers ?? []) o.applied(spec.type.kind, obj);
+          if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
+        },
+        onDelete: (obj) => this.#forget(obj),
+      }) as unknown as Watcher<KubeObject>,
+    ];
+    for (const w of spec.watches ?? []) {
+      const store = this.#cacheFor(w.type);
+      const map = w.map ?? ((obj: KubeObject) => ownerKeys(obj, spec.type));
+      const primaries = this.store as unknown as Store<KubeObject>;
+      const enqueue = (obj: KubeObject) => {
+        for (const key of map(obj, primaries)) this.queue.add(key);
+      };
+      watchers.push(
+        new Watcher<KubeObject>({
+          client: rt.client,
+          type: w.type,
+          namespace: ns,
+          labelSelector: w.labelSelector,
+          store,
+          metrics: rt.metrics,
+          onListError: onListError(w.type),
+          onApply: (obj, previous) => {
+            if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
+          },
+          onDelete: enqueue,
+        }),
+      );
+    }
+    return { namespace: ns, watchers, stop: new AbortController() };
+  }
+
+  /** A primary object is gone (deleted, or no longer watched): drop everything about it. */
+  #forget(obj: T): void {
+    for (const o of this.rt.observers ?? []) o.deleted(this.spec.type.kind, obj);
+    this.queue.remove(keyOf(obj.metadata));
+    if (obj.metadata.uid) this.rt.status.forget(obj.metadata.uid);
+    this.spec.forget?.(obj);
   }
 
   #cacheFor(type: ResourceType): Store<KubeObject> {
@@ -173,24 +234,85 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
     return store;
   }
 
-  /** Starts watches, waits for the caches to fill, then reconciles until the signal aborts. */
+  #start(scope: WatchScope, signal: AbortSignal): void {
+    const both = AbortSignal.any([signal, scope.stop.signal]);
+    scope.running = Promise.allSettled(scope.watchers.map((w) => w.run(both)));
+  }
+
+  /**
+   * Starts watches, waits for the caches to fill, then reconciles until the signal aborts. Under
+   * the "fail" policy a refused watch ends this with a {@link WatchStartError}; under "retry" the
+   * queue starts once every watch has either filled its cache or failed its first list.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const watching = this.#watchers.map((w) => w.run(signal));
-    await Promise.race([
-      Promise.all(this.#watchers.map((w) => w.synced)),
-      new Promise((r) => signal.addEventListener("abort", r, { once: true })),
-    ]);
-    if (signal.aborted) {
-      await Promise.allSettled(watching);
+    this.#signal = signal;
+    const failed = new Promise<WatchStartError>((resolve) => this.#startFailure = resolve);
+    for (const scope of this.#scopes.values()) this.#start(scope, signal);
+    const aborted = new Promise<void>((r) =>
+      signal.addEventListener("abort", () => r(), { once: true })
+    );
+    const started = this.rt.watchStartErrors === "fail"
+      ? Promise.all(this.watchers.map((w) => w.synced))
+      : Promise.all(this.watchers.map((w) => Promise.race([w.synced, w.firstListDone])));
+    const outcome = await Promise.race([started, aborted, failed]);
+    this.#startFailure = undefined;
+    if (outcome instanceof WatchStartError || signal.aborted) {
+      for (const scope of this.#scopes.values()) scope.stop.abort();
+      await this.#stopped();
+      if (outcome instanceof WatchStartError) throw outcome;
       return;
     }
+    const waiting = this.watchers.filter((w) => !w.isSynced);
     log.info("{controller}: caches synced ({count} objects), reconciling", {
       controller: this.spec.name,
       count: this.store.size,
     });
+    for (const w of waiting) {
+      log.warn(
+        "{controller}: the {kind} watch {scope} has not started; reconciling the rest meanwhile " +
+          "and retrying it",
+        {
+          controller: this.spec.name,
+          kind: w.kind,
+          scope: w.namespace ? `in namespace ${w.namespace}` : "cluster-wide",
+        },
+      );
+    }
+    this.#reconciling = true;
     this.queue.start((key) => this.#process(key, signal));
-    await Promise.allSettled(watching);
+    await aborted;
+    await this.#stopped();
     await this.queue.shutdown();
+  }
+
+  async #stopped(): Promise<void> {
+    await Promise.allSettled([...this.#scopes.values()].map((scope) => scope.running));
+  }
+
+  /**
+   * Changes the watched namespaces (undefined: all). Watches of namespaces no longer covered
+   * stop and their objects leave the caches (as if deleted, without touching the cluster);
+   * watches of new namespaces start and feed the queue like any other.
+   */
+  setNamespaces(namespaces: readonly string[] | undefined): void {
+    const next = namespaces && [...new Set(namespaces)];
+    const wanted = new Set((next ?? [undefined]).map((ns) => ns ?? ""));
+    for (const [id, scope] of this.#scopes) {
+      if (wanted.has(id)) continue;
+      scope.stop.abort();
+      this.#scopes.delete(id);
+    }
+    this.#namespaces = next;
+    const covered = (obj: KubeObject) =>
+      next === undefined || next.includes(obj.metadata.namespace ?? "");
+    for (const obj of this.store.removeWhere((o) => !covered(o))) this.#forget(obj);
+    for (const cache of this.#caches.values()) cache.removeWhere((o) => !covered(o));
+    for (const id of wanted) {
+      if (this.#scopes.has(id)) continue;
+      const scope = this.#scope(id === "" ? undefined : id);
+      this.#scopes.set(id, scope);
+      if (this.#signal && !this.#signal.aborted) this.#start(scope, this.#signal);
+    }
   }
 
   async #process(key: ObjectKey, signal: AbortSignal): Promise<void> {
@@ -322,4 +444,13 @@ export function ownerKeys(obj: KubeObject, ownerType: ResourceType): ObjectKey[]
       ref.kind === ownerType.kind && ref.apiVersion.split("/")[0] === apiVersion.split("/")[0]
     )
     .map((ref) => keyOf({ namespace: obj.metadata.namespace, name: ref.name }));
+}
+
+/**
+ * The API server refused the request itself (401, 403, 404, ...): retrying alone will not help,
+ * unlike timeouts, throttling (429), conflicts and server errors.
+ */
+function isRefusal(err: unknown): boolean {
+  return err instanceof ApiError && err.status >= 400 && err.status < 500 &&
+    ![408, 409, 410, 429].includes(err.status);
 }

@@ -7,10 +7,12 @@ import {
   type ControllerRuntime,
   type ControllerSpec,
   type ResourceObserver,
+  WatchStartError,
 } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader.ts";
 import { RuntimeMetrics } from "./metrics.ts";
+import type { RateLimit } from "./rate_limiter.ts";
 import { StatusWriter } from "./status.ts";
 
 const log = getLogger(["flinkop", "runtime", "manager"]);
@@ -22,6 +24,13 @@ export interface ManagerOptions {
   retry: BackoffPolicy;
   maxAttempts: number;
   resyncMs: number;
+  /** Per-object limit of passes per window (see rate_limiter.ts); absent: unlimited. */
+  rateLimit?: RateLimit;
+  /**
+   * "fail": `run` throws a {@link WatchStartError} when a watch's first list is refused (e.g.
+   * forbidden); "retry" (default): reconcile what can be watched and keep retrying the rest.
+   */
+  watchStartErrors?: "fail" | "retry";
   leaderElection?: LeaderElectionOptions;
   /** Port for /healthz, /readyz and /metrics; undefined disables the server, 0 picks a free one. */
   healthPort?: number;
@@ -47,6 +56,7 @@ export class Manager {
   readonly status: StatusWriter;
   readonly events: EventRecorder;
   readonly #controllers: Controller<KubeObject>[] = [];
+  readonly #healthChecks: { name: string; healthy: () => boolean }[] = [];
   #server?: Deno.HttpServer;
   #leader?: LeaderElector;
   #started = false;
@@ -68,6 +78,8 @@ export class Manager {
       retry: this.opts.retry,
       maxAttempts: this.opts.maxAttempts,
       resyncMs: this.opts.resyncMs,
+      rateLimit: this.opts.rateLimit,
+      watchStartErrors: this.opts.watchStartErrors,
     };
     const controller = new Controller(spec, rt);
     this.#controllers.push(controller as unknown as Controller<KubeObject>);
@@ -83,19 +95,64 @@ export class Manager {
     return this.#server?.addr as Deno.NetAddr | undefined;
   }
 
+  /** Watched namespaces (undefined: all); see {@link setNamespaces}. */
+  get namespaces(): readonly string[] | undefined {
+    return this.opts.namespaces;
+  }
+
+  /**
+   * Changes the namespaces every controller watches, while running or before: watches of
+   * dropped namespaces stop (their objects are forgotten, not touched), new ones start.
+   */
+  setNamespaces(namespaces: readonly string[] | undefined): void {
+    this.opts.namespaces = namespaces && [...namespaces];
+    for (const c of this.#controllers) c.setNamespaces(namespaces);
+  }
+
+  /** Adds a condition `/healthz` requires (e.g. a domain check); `name` is reported on failure. */
+  addHealthCheck(name: string, healthy: () => boolean): void {
+    this.#healthChecks.push({ name, healthy });
+  }
+
   get ready(): boolean {
     if (!this.#started) return false;
     if (this.#leader && !this.#leader.isLeader) return true; // a standby is ready to take over
-    return this.#controllers.every((c) => c.synced);
+    return this.#controllers.every((c) => c.reconciling);
   }
 
   get healthy(): boolean {
-    if (this.#leader?.lost.aborted) return false;
+    return this.unhealthy.length === 0;
+  }
+
+  /**
+   * What makes `/healthz` fail: a lost lease; a watch that had synced and has been failing for
+   * `unhealthyAfterMs`; every watch failing; a failed health check. A watch that never started
+   * (tolerated under the "retry" policy) does not count on its own, as in JOSDK.
+   */
+  get unhealthy(): string[] {
+    const problems: string[] = [];
+    if (this.#leader?.lost.aborted) problems.push("leader lease lost");
     const limit = this.opts.unhealthyAfterMs ?? 5 * 60_000;
     const now = Date.now();
-    return this.#controllers.every((c) =>
-      c.watchers.every((w) => !w.lastError || now - w.lastContact < limit)
-    );
+    const watchers = this.#controllers.flatMap((c) => c.watchers);
+    const failing = (w: { lastError: unknown; lastContact: number }) =>
+      w.lastError !== undefined && now - w.lastContact >= limit;
+    for (const w of watchers) {
+      if (w.isSynced && failing(w)) {
+        problems.push(`${w.kind} watch ${w.namespace ?? "cluster-wide"} failing`);
+      }
+    }
+    if (watchers.length > 0 && watchers.every(failing)) problems.push("every watch is failing");
+    for (const check of this.#healthChecks) {
+      let ok = false;
+      try {
+        ok = check.healthy();
+      } catch (err) {
+        log.warn("health check {check} failed: {error}", { check: check.name, error: String(err) });
+      }
+      if (!ok) problems.push(check.name);
+    }
+    return problems;
   }
 
   async run(signal: AbortSignal): Promise<ManagerExit> {
@@ -128,8 +185,21 @@ export class Manager {
   }
 
   async #runControllers(signal: AbortSignal): Promise<void> {
-    const running = Promise.allSettled(this.#controllers.map((c) => c.run(signal)));
-    await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+    const work = new AbortController();
+    const stop = () => work.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    let failure: WatchStartError | undefined;
+    const running = Promise.allSettled(this.#controllers.map(async (c) => {
+      try {
+        await c.run(work.signal);
+      } catch (err) {
+        if (!(err instanceof WatchStartError)) throw err;
+        failure ??= err;
+        work.abort();
+      }
+    }));
+    await new Promise((r) => work.signal.addEventListener("abort", r, { once: true }));
+    signal.removeEventListener("abort", stop);
     const timeout = this.opts.terminationTimeoutMs ?? 10_000;
     log.info("stopping controllers (waiting up to {ms} ms for in-flight reconciles)", {
       ms: timeout,
@@ -140,6 +210,7 @@ export class Manager {
       new Promise((r) => timer = setTimeout(r, timeout)),
     ]);
     clearTimeout(timer);
+    if (failure) throw failure;
   }
 
   #startServer(): void {
@@ -151,7 +222,10 @@ export class Manager {
     }, (req) => {
       const path = new URL(req.url).pathname;
       if (path === "/healthz" || path === "/livez") {
-        return this.healthy ? new Response("ok\n") : new Response("unhealthy\n", { status: 500 });
+        const problems = this.unhealthy;
+        return problems.length === 0
+          ? new Response("ok\n")
+          : new Response(`unhealthy: ${problems.join("; ")}\n`, { status: 500 });
       }
       if (path === "/readyz") {
         return this.ready ? new Response("ok\n") : new Response("not ready\n", { status: 503 });

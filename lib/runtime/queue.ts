@@ -1,10 +1,12 @@
 import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
+import { type RateLimit, RateLimiter } from "./rate_limiter.ts";
 
 /**
  * A work queue of keys with controller-runtime's guarantees: a key is queued at most once, never
  * processed by two workers at the same time, and a key added while it is being processed runs
  * again once the current run ends. Delayed adds use one timer per key; per-key failure counts
- * feed an exponential backoff.
+ * feed an exponential backoff. With a rate limit, a key over its limit is not dropped but waits
+ * (as a delayed add) until its window ends.
  */
 export class WorkQueue {
   readonly #queued = new Set<string>();
@@ -15,12 +17,17 @@ export class WorkQueue {
   #handler?: (key: string) => Promise<void>;
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
+  readonly #limiter?: RateLimiter;
 
   constructor(
     readonly concurrency: number,
     private readonly retry: BackoffPolicy,
+    rateLimit?: RateLimit | RateLimiter,
   ) {
     if (concurrency < 1) throw new Error("work queue concurrency must be at least 1");
+    this.#limiter = rateLimit instanceof RateLimiter
+      ? rateLimit
+      : rateLimit && new RateLimiter(rateLimit);
   }
 
   /** Starts dispatching keys to the handler; call once. */
@@ -92,6 +99,7 @@ export class WorkQueue {
     this.#dirty.delete(key);
     this.cancelScheduled(key);
     this.#failures.delete(key);
+    this.#limiter?.forget(key);
   }
 
   get depth(): number {
@@ -128,6 +136,12 @@ export class WorkQueue {
     while (this.#processing.size < this.concurrency && this.#queued.size > 0) {
       const key = this.#queued.values().next().value as string;
       this.#queued.delete(key);
+      const wait = this.#limiter?.acquire(key) ?? 0;
+      if (wait > 0) {
+        // Over its rate limit: the pass is kept, not dropped, and runs when the window ends.
+        this.addAfter(key, wait);
+        continue;
+      }
       this.#processing.add(key);
       handler(key)
         .catch(() => {}) // the handler owns error handling; the queue must keep going

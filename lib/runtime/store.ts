@@ -32,6 +32,17 @@ export class Store<T extends KubeObject> {
     return previous;
   }
 
+  /** Removes and returns every object `drop` selects (e.g. those of a namespace no longer watched). */
+  removeWhere(drop: (obj: T) => boolean): T[] {
+    const removed: T[] = [];
+    for (const [key, obj] of this.#items) {
+      if (!drop(obj)) continue;
+      removed.push(obj);
+      this.#items.delete(key);
+    }
+    return removed;
+  }
+
   /**
    * Replaces the objects of one namespace (or all, for a cluster-wide watch) after a relist and
    * returns the ones that vanished, so listeners see deletions missed while disconnected.

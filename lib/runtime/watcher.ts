@@ -20,6 +20,8 @@ export interface WatcherOptions<T extends KubeObject> {
   onDelete?: (obj: T) => void;
   metrics?: RuntimeMetrics;
   backoff?: BackoffPolicy;
+  /** Called with the error of every list that fails (before or after the first sync). */
+  onListError?: (err: unknown) => void;
   /** Server-side watch timeout range; each request picks a random value to spread reconnects. */
   timeoutSeconds?: [number, number];
   pageSize?: number;
@@ -37,6 +39,9 @@ export class Watcher<T extends KubeObject> {
   #synced!: () => void;
   readonly synced: Promise<void> = new Promise((r) => this.#synced = r);
   #isSynced = false;
+  #attempted!: () => void;
+  /** Resolves once the first list has finished, successfully or not. */
+  readonly firstListDone: Promise<void> = new Promise((r) => this.#attempted = r);
   #request?: AbortController;
   /** Time of the last successful list or watch data; health checks read it. */
   lastContact = 0;
@@ -51,6 +56,14 @@ export class Watcher<T extends KubeObject> {
 
   get isSynced(): boolean {
     return this.#isSynced;
+  }
+
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
+  get type(): ResourceType {
+    return this.opts.type;
   }
 
   get resourceVersion(): string | undefined {
@@ -70,7 +83,17 @@ export class Watcher<T extends KubeObject> {
     const backoff = new Backoff(this.opts.backoff ?? WATCH_BACKOFF);
     while (!signal.aborted) {
       try {
-        if (this.#resourceVersion === undefined) await this.#relist(signal);
+        if (this.#resourceVersion === undefined) {
+          try {
+            await this.#relist(signal);
+          } catch (err) {
+            if (!signal.aborted) this.opts.onListError?.(err);
+            throw err;
+          } finally {
+            this.#attempted();
+          }
+        }
+        if (signal.aborted) break;
         await this.#watchOnce(signal, backoff);
         this.#restarted("timeout");
       } catch (err) {
@@ -85,8 +108,9 @@ export class Watcher<T extends KubeObject> {
         }
         this.#restarted("error");
         const delay = backoff.next();
-        log.warn("{kind} watch failed, retrying in {delay} ms: {error}", {
+        log.warn("{kind} watch {scope} failed, retrying in {delay} ms: {error}", {
           kind: this.kind,
+          scope: this.opts.namespace ? `in namespace ${this.opts.namespace}` : "cluster-wide",
           delay,
           error: errorMessage(err),
         });
@@ -147,7 +171,7 @@ export class Watcher<T extends KubeObject> {
         timeoutSeconds,
       }, AbortSignal.any([signal, deadline.signal]));
       for await (const event of events) {
-        if (deadline.signal.aborted) break;
+        if (deadline.signal.aborted || signal.aborted) break;
         this.lastContact = Date.now();
         this.lastError = undefined;
         const obj = event.object;

@@ -22,6 +22,8 @@ export const FAST_OPERATOR_CONFIG: Record<string, string> = {
   "kubernetes.operator.retry.initial.interval": "200 ms",
   "kubernetes.operator.resource.cleanup.timeout": "30 s",
   "kubernetes.operator.flink.client.cancel.timeout": "20 s",
+  // FKO's 5 passes per 15 s, scaled like the intervals above (a 300 ms progress check).
+  "kubernetes.operator.rate-limiter.refresh-period": "1 s",
 };
 
 let crdsInstalled: Promise<void> | undefined;
@@ -86,6 +88,7 @@ export async function startOperator(
     retry: { initialMs: config.retry.initialMs, factor: 1.5, maxMs: 5_000 },
     maxAttempts: 50,
     resyncMs: config.reconcileIntervalMs,
+    rateLimit: config.rateLimiter,
   });
   await registerControllers(manager, { client, config, restAccess: opts.restAccess ?? "pod-ip" });
   const stop = new AbortController();

@@ -1,7 +1,7 @@
 /** `spec.jobManager` / `spec.taskManager` of a FlinkDeployment. */
 import { z } from "zod";
 import { ResourceRequirementsSchema, ResourceSchema } from "./resource_spec.ts";
-import { freeFormObject, int32, omittedWhenAbsent } from "./wire_hints.ts";
+import { int32, omittedWhenAbsent, podTemplateObject } from "./wire_hints.ts";
 
 const resource = () =>
   ResourceSchema.optional().describe(
@@ -18,7 +18,7 @@ const resources = () =>
   );
 
 const podTemplate = () =>
-  freeFormObject().optional().describe("Pod template merged over spec.podTemplate.");
+  podTemplateObject().optional().describe("Pod template merged over spec.podTemplate.");
 
 export const JobManagerSpecSchema = z.looseObject({
   resource: resource(),

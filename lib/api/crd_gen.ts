@@ -6,9 +6,11 @@
  * preserve-unknown), objects have either `properties` or `additionalProperties`, there is no
  * `anyOf`/`oneOf` except the int-or-string form, and no defaults (FKO's CRDs have none; the
  * operator applies Java defaults when reading). A zod construct without a structural
- * equivalent is an error, not a silent approximation.
+ * equivalent is an error, not a silent approximation. Pod templates get the Pod schema
+ * generated from the API server's OpenAPI.
  */
 import { z } from "zod";
+import POD_TEMPLATE_SCHEMA from "./pod_template_schema.json" with { type: "json" };
 import { unwrapSchema } from "./wire_hints.ts";
 
 /** The subset of `JSONSchemaProps` the generator emits. */
@@ -23,6 +25,14 @@ export interface JsonSchemaProps {
   anyOf?: JsonSchemaProps[];
   "x-kubernetes-int-or-string"?: true;
   "x-kubernetes-preserve-unknown-fields"?: true;
+}
+
+/**
+ * The Pod schema pod templates get, generated from the API server's OpenAPI by
+ * pod_template_schema_gen.ts (committed data, regenerated when Kubernetes adds fields).
+ */
+export function podTemplateSchema(): JsonSchemaProps {
+  return structuredClone(POD_TEMPLATE_SCHEMA) as JsonSchemaProps;
 }
 
 export interface PrinterColumn {
@@ -69,6 +79,7 @@ export function toStructuralSchema(schema: z.ZodType, path = "(root)"): JsonSche
   const { base, hints, description } = unwrapSchema(schema);
   const node: JsonSchemaProps = description === undefined ? {} : { description };
 
+  if (hints.podTemplate) return { ...node, ...podTemplateSchema() };
   if (hints.freeForm) {
     return { ...node, type: "object", "x-kubernetes-preserve-unknown-fields": true };
   }

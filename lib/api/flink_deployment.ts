@@ -11,7 +11,7 @@ import {
 } from "./enums.ts";
 import { IngressSpecSchema } from "./ingress_spec.ts";
 import { ObjectMetaSchema } from "./object_meta.ts";
-import { freeFormObject, int32, stringMap } from "./wire_hints.ts";
+import { int32, podTemplateObject, stringMap } from "./wire_hints.ts";
 
 export const FlinkDeploymentSpecSchema = z.looseObject({
   ...abstractFlinkSpecShape,
@@ -22,7 +22,7 @@ export const FlinkDeploymentSpecSchema = z.looseObject({
   ),
   flinkVersion: FlinkVersionSchema.optional().describe("Flink version of the image. Required."),
   ingress: IngressSpecSchema.optional().describe("Ingress to the Flink REST API."),
-  podTemplate: freeFormObject().optional().describe(
+  podTemplate: podTemplateObject().optional().describe(
     "Base pod template of the JobManager and TaskManager pods.",
   ),
   jobManager: JobManagerSpecSchema.optional().describe("JobManager settings."),

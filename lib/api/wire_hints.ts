@@ -14,6 +14,11 @@ export interface WireHint {
   format?: "int32" | "int64" | "double";
   /** Kept verbatim: `x-kubernetes-preserve-unknown-fields` in the CRD, no field checks. */
   freeForm?: true;
+  /**
+   * A pod template: read and written verbatim like a free-form object, but typed in the CRD
+   * with the Pod schema generated from the API server's OpenAPI (pod_template_schema.json).
+   */
+  podTemplate?: true;
   /** Kubernetes quantity: int-or-string in the CRD; fabric8 serializes it as a string. */
   quantity?: true;
   /** Jackson leaves this field out when it is absent instead of writing `null`. */
@@ -54,6 +59,17 @@ export function quantity() {
 /** Object of arbitrary shape, kept exactly as given (pod templates, Flink configuration). */
 export function freeFormObject() {
   return z.record(z.string(), z.unknown()).register(wireHints, { freeForm: true });
+}
+
+/**
+ * A pod template (`spec.podTemplate`, `jobManager.podTemplate`, ...): the operator reads and
+ * writes it as a plain object, the CRD types it as a Pod, as FKO's CRD does.
+ */
+export function podTemplateObject() {
+  return z.record(z.string(), z.unknown()).register(wireHints, {
+    freeForm: true,
+    podTemplate: true,
+  });
 }
 
 export function stringMap() {

@@ -172,8 +172,10 @@ function structuralViolations(node: JsonSchemaProps, path: string): string[] {
     "properties",
     "additionalProperties",
     "anyOf",
+    "maxLength",
     "x-kubernetes-int-or-string",
     "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-validations",
   ]);
   for (const key of Object.keys(node)) {
     if (!allowedKeys.has(key)) problems.push(`${path}: unexpected key ${key}`);
@@ -213,6 +215,7 @@ Deno.test("free-form fields preserve unknown fields, typed maps do not", () => {
       { description: undefined, type: "object", "x-kubernetes-preserve-unknown-fields": true },
     );
   }
+  // Pod templates are typed with the Pod schema, as in FKO's CRD (api_pod_template_test.ts).
   for (
     const path of [
       "spec.podTemplate",
@@ -220,7 +223,15 @@ Deno.test("free-form fields preserve unknown fields, typed maps do not", () => {
       "spec.taskManager.podTemplate",
     ]
   ) {
-    assert.equal(nodeAt("FlinkDeployment", path)["x-kubernetes-preserve-unknown-fields"], true);
+    const node = nodeAt("FlinkDeployment", path);
+    assert.equal(node["x-kubernetes-preserve-unknown-fields"], undefined, path);
+    assert.deepEqual(Object.keys(node.properties!), [
+      "apiVersion",
+      "kind",
+      "metadata",
+      "spec",
+      "status",
+    ]);
   }
   assert.deepEqual(nodeAt("FlinkDeployment", "spec.logConfiguration").additionalProperties, {
     type: "string",

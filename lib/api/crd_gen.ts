@@ -7,10 +7,12 @@
  * `anyOf`/`oneOf` except the int-or-string form, and no defaults (FKO's CRDs have none; the
  * operator applies Java defaults when reading). A zod construct without a structural
  * equivalent is an error, not a silent approximation. Pod templates get the Pod schema
- * generated from the API server's OpenAPI.
+ * generated from the API server's OpenAPI; object rules (lib/api/rules) are attached by
+ * crds.ts.
  */
 import { z } from "zod";
 import POD_TEMPLATE_SCHEMA from "./pod_template_schema.json" with { type: "json" };
+import type { CelValidation } from "./rules/rule.ts";
 import { unwrapSchema } from "./wire_hints.ts";
 
 /** The subset of `JSONSchemaProps` the generator emits. */
@@ -19,12 +21,14 @@ export interface JsonSchemaProps {
   type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
   format?: string;
   enum?: string[];
+  maxLength?: number;
   items?: JsonSchemaProps;
   properties?: Record<string, JsonSchemaProps>;
   additionalProperties?: JsonSchemaProps;
   anyOf?: JsonSchemaProps[];
   "x-kubernetes-int-or-string"?: true;
   "x-kubernetes-preserve-unknown-fields"?: true;
+  "x-kubernetes-validations"?: CelValidation[];
 }
 
 /**
@@ -109,7 +113,13 @@ export function toStructuralSchema(schema: z.ZodType, path = "(root)"): JsonSche
   if (base instanceof z.ZodEnum) {
     return { ...node, type: "string", enum: base.options.map(String) };
   }
-  if (base instanceof z.ZodString) return { ...node, type: "string" };
+  if (base instanceof z.ZodString) {
+    // A bound lets CEL rules on the string stay within the API server's cost budget.
+    const maxLength = base.maxLength;
+    return maxLength === null
+      ? { ...node, type: "string" }
+      : { ...node, type: "string", maxLength };
+  }
   if (base instanceof z.ZodBoolean) return { ...node, type: "boolean" };
   if (base instanceof z.ZodNumber) {
     switch (hints.format) {

@@ -18,6 +18,14 @@ import {
   FlinkStateSnapshotStatusSchema,
 } from "./flink_state_snapshot.ts";
 import {
+  celValidation,
+  FLINK_DEPLOYMENT_RULES,
+  FLINK_SESSION_JOB_RULES,
+  FLINK_STATE_SNAPSHOT_RULES,
+  type ObjectRule,
+  type Path,
+} from "./rules/mod.ts";
+import {
   FLINK_DEPLOYMENT_NAMES,
   FLINK_SESSION_JOB_NAMES,
   FLINK_STATE_SNAPSHOT_NAMES,
@@ -59,9 +67,19 @@ interface CrdSource {
   status: z.ZodType;
   printerColumns: PrinterColumn[];
   scale?: ScaleSubresource;
+  /** Object rules, attached as CEL `x-kubernetes-validations` to their nodes. */
+  rules: readonly ObjectRule[];
 }
 
-function buildCrd(source: CrdSource): CustomResourceDefinition {
+export interface CrdOptions {
+  /**
+   * Attach the object rules as CEL validations (default). Without them the CRDs are what a
+   * cluster with CRDs installed by others may have; the operator validates either way.
+   */
+  readonly rules?: boolean;
+}
+
+function buildCrd(source: CrdSource, options: CrdOptions = {}): CustomResourceDefinition {
   const { names } = source;
   const openAPIV3Schema: JsonSchemaProps = {
     description: source.description,
@@ -78,6 +96,7 @@ function buildCrd(source: CrdSource): CustomResourceDefinition {
       },
     },
   };
+  if (options.rules !== false) attachRules(openAPIV3Schema, source.rules);
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -104,7 +123,37 @@ function buildCrd(source: CrdSource): CustomResourceDefinition {
   };
 }
 
-export function flinkDeploymentCrd(): CustomResourceDefinition {
+/** Adds each rule's CEL validation to the schema node it sits on. */
+function attachRules(root: JsonSchemaProps, rules: readonly ObjectRule[]): void {
+  // Schema nodes along a path; map entries are the map's additionalProperties.
+  const nodeAt = (path: Path): JsonSchemaProps | undefined => {
+    let node: JsonSchemaProps | undefined = root;
+    for (const key of path) node = node?.properties?.[key] ?? node?.additionalProperties;
+    return node;
+  };
+  const step = (path: Path, key: string) => {
+    const node = nodeAt(path);
+    if (node?.properties?.[key] !== undefined) return "property" as const;
+    return node?.additionalProperties !== undefined ? "mapKey" as const : undefined;
+  };
+  for (const rule of rules) {
+    const node = nodeAt(rule.at);
+    if (node === undefined) throw new Error(`rule ${rule.id}: no schema node at ${rule.at}`);
+    const ratchet = preservesUnknownFieldsBelow(node);
+    (node["x-kubernetes-validations"] ??= []).push(celValidation(rule, step, { ratchet }));
+  }
+}
+
+/** Kubernetes does not ratchet validation of a node with free-form data below it. */
+function preservesUnknownFieldsBelow(node: JsonSchemaProps): boolean {
+  if (node["x-kubernetes-preserve-unknown-fields"]) return true;
+  return Object.values(node.properties ?? {}).some(preservesUnknownFieldsBelow) ||
+    (node.additionalProperties !== undefined &&
+      preservesUnknownFieldsBelow(node.additionalProperties)) ||
+    (node.items !== undefined && preservesUnknownFieldsBelow(node.items));
+}
+
+export function flinkDeploymentCrd(options: CrdOptions = {}): CustomResourceDefinition {
   return buildCrd({
     names: FLINK_DEPLOYMENT_NAMES,
     description: "A Flink application cluster (with spec.job) or session cluster.",
@@ -112,31 +161,34 @@ export function flinkDeploymentCrd(): CustomResourceDefinition {
     status: FlinkDeploymentStatusSchema,
     printerColumns: JOB_PRINTER_COLUMNS,
     scale: TASK_MANAGER_SCALE,
-  });
+    rules: FLINK_DEPLOYMENT_RULES,
+  }, options);
 }
 
-export function flinkSessionJobCrd(): CustomResourceDefinition {
+export function flinkSessionJobCrd(options: CrdOptions = {}): CustomResourceDefinition {
   return buildCrd({
     names: FLINK_SESSION_JOB_NAMES,
     description: "A Flink job running on a session-mode FlinkDeployment.",
     spec: FlinkSessionJobSpecSchema,
     status: FlinkSessionJobStatusSchema,
     printerColumns: JOB_PRINTER_COLUMNS,
-  });
+    rules: FLINK_SESSION_JOB_RULES,
+  }, options);
 }
 
-export function flinkStateSnapshotCrd(): CustomResourceDefinition {
+export function flinkStateSnapshotCrd(options: CrdOptions = {}): CustomResourceDefinition {
   return buildCrd({
     names: FLINK_STATE_SNAPSHOT_NAMES,
     description: "A savepoint or checkpoint of a FlinkDeployment or FlinkSessionJob.",
     spec: FlinkStateSnapshotSpecSchema,
     status: FlinkStateSnapshotStatusSchema,
     printerColumns: SNAPSHOT_PRINTER_COLUMNS,
-  });
+    rules: FLINK_STATE_SNAPSHOT_RULES,
+  }, options);
 }
 
-export function allCrds(): CustomResourceDefinition[] {
-  return [flinkDeploymentCrd(), flinkSessionJobCrd(), flinkStateSnapshotCrd()];
+export function allCrds(options: CrdOptions = {}): CustomResourceDefinition[] {
+  return [flinkDeploymentCrd(options), flinkSessionJobCrd(options), flinkStateSnapshotCrd(options)];
 }
 
 /** FKO Helm chart file name, e.g. `flinkdeployments.flink.apache.org-v1.yml`. */

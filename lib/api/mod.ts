@@ -22,3 +22,12 @@ export * from "./reconciled_spec.ts";
 export * from "./crd_gen.ts";
 export * from "./crds.ts";
 export { type WireHint, wireHints } from "./wire_hints.ts";
+export {
+  FLINK_DEPLOYMENT_RULES,
+  FLINK_SESSION_JOB_RULES,
+  FLINK_STATE_SNAPSHOT_RULES,
+  type ObjectRule,
+  ruleMessage,
+  type RuleViolation,
+  ruleViolations,
+} from "./rules/mod.ts";

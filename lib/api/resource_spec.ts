@@ -3,11 +3,12 @@
  * still the common form) and Kubernetes `ResourceRequirements`.
  */
 import { z } from "zod";
+import { MEMORY_SIZE_MAX_LENGTH } from "./rules/deployment_rules.ts";
 import { double, fabric8Model, quantity } from "./wire_hints.ts";
 
 export const ResourceSchema = z.looseObject({
   cpu: double().optional().describe("CPU cores, e.g. 1 or 0.5."),
-  memory: z.string().optional().describe(
+  memory: z.string().max(MEMORY_SIZE_MAX_LENGTH).optional().describe(
     "Process memory as Flink MemorySize (1024m = 1024 MiB) or Kubernetes quantity (1Gi).",
   ),
   ephemeralStorage: z.string().optional().describe("Ephemeral storage quantity, e.g. 2Gi."),

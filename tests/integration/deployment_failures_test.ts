@@ -3,6 +3,7 @@ import { Resources } from "../../lib/kube/resource.ts";
 import { FlinkDeployments } from "../../lib/flink/resources.ts";
 import { integrationTest, waitFor } from "../support/integration.ts";
 import { startOperator } from "../support/operator.ts";
+import { withoutAdmissionRules } from "../support/admission.ts";
 import {
   application,
   eventsFor,
@@ -15,66 +16,134 @@ import {
 
 const CRASH = "sim.flinkop.dev/jobmanager-crash";
 
-/** Each invalid spec must end with a status error naming the field, an Event, and no cluster. */
-const INVALID: { name: string; field: string; change: (spec: Record<string, unknown>) => void }[] =
-  [
-    { name: "no-sa", field: "serviceAccount", change: (s) => delete s.serviceAccount },
-    { name: "no-version", field: "flinkVersion", change: (s) => delete s.flinkVersion },
-    {
-      name: "forbidden-key",
-      field: "kubernetes.cluster-id",
-      change: (s) =>
-        (s.flinkConfiguration as Record<string, string>)["kubernetes.cluster-id"] = "x",
+/**
+ * Each invalid spec must end with a status error naming the field, an Event, and no cluster.
+ * `admission`: the CRDs' rules refuse it at once; it is created while the CRDs lack them, as
+ * CRDs installed by others may, to show the operator refuses it too.
+ */
+const INVALID: {
+  name: string;
+  field: string;
+  change: (spec: Record<string, unknown>) => void;
+  admission?: true;
+  /** More text the error must contain (Flink's refusal and the fix). */
+  mentions?: RegExp;
+}[] = [
+  {
+    name: "no-sa",
+    admission: true,
+    field: "serviceAccount",
+    change: (s) => delete s.serviceAccount,
+  },
+  {
+    name: "no-version",
+    admission: true,
+    field: "flinkVersion",
+    change: (s) => delete s.flinkVersion,
+  },
+  {
+    name: "forbidden-key",
+    field: "kubernetes.cluster-id",
+    change: (s) => (s.flinkConfiguration as Record<string, string>)["kubernetes.cluster-id"] = "x",
+  },
+  {
+    name: "sp-no-dir",
+    field: "state.savepoints.dir",
+    change: (s) => {
+      const conf = s.flinkConfiguration as Record<string, string>;
+      delete conf["state.savepoints.dir"];
+      (s.job as Record<string, unknown>).upgradeMode = "savepoint";
     },
-    {
-      name: "sp-no-dir",
-      field: "state.savepoints.dir",
-      change: (s) => {
-        const conf = s.flinkConfiguration as Record<string, string>;
-        delete conf["state.savepoints.dir"];
-        (s.job as Record<string, unknown>).upgradeMode = "savepoint";
-      },
-    },
-    {
-      name: "zero-parallelism",
-      field: "parallelism",
-      change: (s) => (s.job as Record<string, unknown>).parallelism = 0,
-    },
-    {
-      name: "bad-log-file",
-      field: "logConfiguration",
-      change: (s) => s.logConfiguration = { "log4j.properties": "x" },
-    },
-    {
-      name: "jm-replicas",
-      field: "replicas",
-      change: (s) => s.jobManager = { replicas: 0, resource: { memory: "1g", cpu: 1 } },
-    },
-    {
-      name: "bad-memory",
-      field: "memory",
-      change: (s) => s.taskManager = { resource: { memory: "lots", cpu: 1 } },
-    },
-    {
-      name: "bad-operator-option",
-      field: "last-state-fallback",
-      change: (s) =>
-        (s.flinkConfiguration as Record<string, string>)[
-          "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
-        ] = "maybe",
-    },
-  ];
+  },
+  {
+    name: "zero-parallelism",
+    admission: true,
+    field: "parallelism",
+    change: (s) => (s.job as Record<string, unknown>).parallelism = 0,
+  },
+  {
+    name: "bad-log-file",
+    admission: true,
+    field: "logConfiguration",
+    change: (s) => s.logConfiguration = { "log4j.properties": "x" },
+  },
+  {
+    name: "jm-replicas",
+    admission: true,
+    field: "replicas",
+    change: (s) => s.jobManager = { replicas: 0, resource: { memory: "1g", cpu: 1 } },
+  },
+  {
+    name: "bad-memory",
+    admission: true,
+    field: "memory",
+    change: (s) => s.taskManager = { resource: { memory: "lots", cpu: 1 } },
+  },
+  // What Flink itself would refuse later (a crash-looping pod), refused up front.
+  {
+    name: "tm-memory-zero",
+    field: "spec.taskManager.resource.memory",
+    change: (s) => s.taskManager = { resource: { memory: "0", cpu: 1 } },
+    mentions: /exceed the process size \(0\); give the TaskManager at least 982m/,
+  },
+  {
+    name: "jm-memory-small",
+    field: "spec.jobManager.resource.memory",
+    change: (s) => s.jobManager = { resource: { memory: "500m", cpu: 1 } },
+    mentions: /leaving no heap; give the JobManager at least 577m/,
+  },
+  {
+    name: "flink-size-vs-process",
+    field: "taskmanager.memory.flink.size",
+    change: (s) =>
+      (s.flinkConfiguration as Record<string, string>)["taskmanager.memory.flink.size"] = "4g",
+    mentions: /JVM overhead/,
+  },
+  {
+    name: "k8s-unit-in-option",
+    field: "jobmanager.memory.jvm-metaspace.size",
+    change: (s) =>
+      (s.flinkConfiguration as Record<string, string>)["jobmanager.memory.jvm-metaspace.size"] =
+        "256Mi",
+    mentions: /Flink's memory syntax/,
+  },
+  {
+    name: "zero-slots",
+    field: "taskmanager.numberOfTaskSlots",
+    change: (s) =>
+      (s.flinkConfiguration as Record<string, string>)["taskmanager.numberOfTaskSlots"] = "0",
+  },
+  {
+    name: "http-jar",
+    field: "spec.job.jarURI",
+    change: (s) =>
+      (s.job as Record<string, unknown>).jarURI = "http://artifacts.example.com/job.jar",
+    mentions: /user\.artifacts\.raw-http-enabled/,
+  },
+  {
+    name: "bad-operator-option",
+    field: "last-state-fallback",
+    change: (s) =>
+      (s.flinkConfiguration as Record<string, string>)[
+        "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
+      ] = "maybe",
+  },
+];
 
 integrationTest(
   "bad input: each invalid spec gets a status error and an Event, no cluster",
   async ({ client, ns }) => {
     const op = await startOperator(client, ns);
     try {
-      for (const c of INVALID) {
+      const create = async (c: (typeof INVALID)[number]) => {
         const obj = application(ns, c.name) as unknown as { spec: Record<string, unknown> };
         c.change(obj.spec);
         await client.create(FlinkDeployments, ns, obj as never);
-      }
+      };
+      for (const c of INVALID.filter((c) => !c.admission)) await create(c);
+      await withoutAdmissionRules(client, async () => {
+        for (const c of INVALID.filter((c) => c.admission)) await create(c);
+      });
       for (const c of INVALID) {
         const fd = await waitForFd(
           client,
@@ -84,6 +153,7 @@ integrationTest(
           (f) => (f.status?.error ?? "").includes(c.field),
         );
         assert.equal(fd.status!.lifecycleState, "FAILED", c.name);
+        if (c.mentions) assert.match(fd.status!.error!, c.mentions, c.name);
         assert.equal(fd.status!.reconciliationStatus?.lastReconciledSpec ?? undefined, undefined);
         const events = await eventsFor(client, ns, c.name);
         assert.ok(
@@ -108,7 +178,11 @@ integrationTest(
     try {
       await client.create(FlinkDeployments, ns, application(ns, "keep"));
       const good = await waitForFd(client, ns, "keep", "running", isRunningStable);
-      await patchSpec(client, ns, "keep", { serviceAccount: null, job: { args: ["--never"] } });
+      // The CRDs' rules would refuse the patch; the operator must hold on without them too.
+      await withoutAdmissionRules(
+        client,
+        () => patchSpec(client, ns, "keep", { serviceAccount: null, job: { args: ["--never"] } }),
+      );
       const fd = await waitForFd(
         client,
         ns,

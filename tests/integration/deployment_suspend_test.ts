@@ -11,6 +11,8 @@ import {
   patchSpec,
   waitForFd,
 } from "../support/flink.ts";
+import { isApiError } from "../../lib/kube/errors.ts";
+import { withoutAdmissionRules } from "../support/admission.ts";
 
 integrationTest(
   "job.state: running→suspended→running keeps state; suspended→suspended starts nothing",
@@ -185,7 +187,21 @@ integrationTest(
         application(ns, "bad", { upgradeMode: "savepoint" }),
       );
       const running = await waitForFd(client, ns, "bad", "running", isRunningStable);
-      await patchSpec(client, ns, "bad", { job: { savepointRedeployNonce: 5 } });
+      // The CRD's rules refuse the change at once, naming the field and the fix ...
+      await assert.rejects(
+        patchSpec(client, ns, "bad", { job: { savepointRedeployNonce: 5 } }),
+        (err: unknown) =>
+          isApiError(err, 422) &&
+          err.message.includes(
+            "spec.job.initialSavepointPath: required when spec.job.savepointRedeployNonce " +
+              "changes; set it to the savepoint to redeploy from",
+          ),
+      );
+      // ... and the operator, where the CRDs lack them.
+      await withoutAdmissionRules(
+        client,
+        () => patchSpec(client, ns, "bad", { job: { savepointRedeployNonce: 5 } }),
+      );
       const fd = await waitForFd(
         client,
         ns,

@@ -98,14 +98,14 @@ Deno.test("validation: exactly one of savepoint and checkpoint", () => {
   );
   assert.match(
     validateSnapshot(snapshot({ jobReference: { name: "a" } }), valid).join(),
-    /Exactly one of spec.savepoint and spec.checkpoint/,
+    /^spec: exactly one of spec.savepoint and spec.checkpoint must be set; /,
   );
   assert.match(
     validateSnapshot(
       snapshot({ jobReference: { name: "a" }, savepoint: {}, checkpoint: {} }),
       valid,
     ).join(),
-    /Exactly one/,
+    /exactly one/,
   );
 });
 
@@ -117,14 +117,17 @@ Deno.test("validation: job reference required unless the savepoint already exist
   );
   assert.match(
     validateSnapshot(snapshot({ savepoint: { alreadyExists: true } }), valid).join(),
-    /spec.savepoint.path is required/,
+    /^spec\.savepoint\.path: required when spec\.savepoint\.alreadyExists is true; /,
   );
 });
 
 Deno.test("validation: the referenced job must exist while the snapshot is to be triggered", () => {
   const missing = { ...valid, jobExists: false };
   const pending = snapshot({ jobReference: { name: "gone" }, savepoint: {} });
-  assert.match(validateSnapshot(pending, missing).join(), /FlinkDeployment gone .* does not exist/);
+  assert.match(
+    validateSnapshot(pending, missing).join(),
+    /^spec\.jobReference\.name: FlinkDeployment gone does not exist/,
+  );
   const completed = snapshot({ jobReference: { name: "gone" }, savepoint: {} }, {
     state: "COMPLETED",
   });

@@ -258,8 +258,8 @@ const CASES: Case[] = [
   {
     name: "unknown log configuration file",
     edit: set("spec.logConfiguration", { "log4j.properties": "a" }),
-    fields: [`spec.logConfiguration["log4j.properties"]`],
-    mentions: ["log4j-console.properties or logback-console.xml"],
+    fields: ["spec.logConfiguration"],
+    mentions: ["log4j-console.properties and logback-console.xml"],
   },
 
   // Job: state directories
@@ -408,10 +408,8 @@ const CASES: Case[] = [
       set("spec.jobManager", undefined),
       config({ "jobmanager.memory.process.size": "lots" }),
     ),
-    fields: [
-      `spec.flinkConfiguration["jobmanager.memory.process.size"]`,
-      "spec.jobManager.resource.memory",
-    ],
+    fields: [`spec.flinkConfiguration["jobmanager.memory.process.size"]`],
+    mentions: ["Flink's memory syntax"],
   },
   {
     name: "unreadable JM resource memory",
@@ -446,7 +444,10 @@ const CASES: Case[] = [
   },
   {
     name: "JM limit below request",
-    edit: set("spec.jobManager.resources", { requests: { cpu: "2" }, limits: { cpu: "1500m" } }),
+    edit: set("spec.jobManager.resources", {
+      requests: { cpu: "2", memory: "1Gi" },
+      limits: { cpu: "1500m" },
+    }),
     fields: ["spec.jobManager.resources.limits.cpu"],
   },
   {
@@ -521,6 +522,121 @@ const CASES: Case[] = [
     name: "negative TM cpu",
     edit: set("spec.taskManager.resource.cpu", -0.5),
     fields: ["spec.taskManager.resource.cpu"],
+  },
+
+  // What Flink refuses (its process memory model, jar URIs, slots), refused up front
+  {
+    name: "TM memory 0",
+    edit: set("spec.taskManager.resource.memory", "0"),
+    fields: ["spec.taskManager.resource.memory"],
+    mentions: ["exceed the process size (0)", "give the TaskManager at least 982m"],
+  },
+  {
+    name: "TM memory too small for the default fractions",
+    edit: set("spec.taskManager.resource.memory", "900m"),
+    fields: ["spec.taskManager.resource.memory"],
+    mentions: ["leaving nothing for the task heap", "at least 982m"],
+  },
+  {
+    name: "TM memory from resources.requests too small",
+    edit: set("spec.taskManager", { resources: { requests: { memory: "512Mi" } } }),
+    fields: ["spec.taskManager.resources.requests.memory"],
+  },
+  {
+    name: "TM memory small but fits with less managed memory",
+    edit: all(
+      set("spec.taskManager.resource.memory", "900m"),
+      config({ "taskmanager.memory.managed.fraction": "0.1" }),
+    ),
+    fields: [],
+  },
+  {
+    name: "JM memory too small",
+    edit: set("spec.jobManager.resource.memory", "512m"),
+    fields: ["spec.jobManager.resource.memory"],
+    mentions: ["leaving no heap", "give the JobManager at least 577m"],
+  },
+  {
+    name: "TM total Flink memory above the process size",
+    edit: config({ "taskmanager.memory.flink.size": "4g" }),
+    fields: ["spec.taskManager.resource.memory"],
+    mentions: [`spec.flinkConfiguration["taskmanager.memory.flink.size"]`, "JVM overhead"],
+  },
+  {
+    name: "a Kubernetes quantity in a Flink memory option",
+    edit: config({ "jobmanager.memory.jvm-metaspace.size": "256Mi" }),
+    fields: [`spec.flinkConfiguration["jobmanager.memory.jvm-metaspace.size"]`],
+    mentions: ["Flink's memory syntax"],
+  },
+  {
+    name: "an unreadable memory option the spec's memory overrides is not read",
+    edit: config({ "taskmanager.memory.process.size": "lots" }),
+    fields: [],
+  },
+  {
+    name: "the pre-1.10 TaskManager heap option is accepted",
+    edit: all(set("spec.taskManager", undefined), config({ "taskmanager.heap.size": "2g" })),
+    fields: [],
+  },
+  {
+    name: "zero task slots",
+    edit: config({ "taskmanager.numberOfTaskSlots": "0" }),
+    fields: [`spec.flinkConfiguration["taskmanager.numberOfTaskSlots"]`],
+  },
+  {
+    name: "task slots -1 (Flink reads it as 1)",
+    edit: config({ "taskmanager.numberOfTaskSlots": "-1" }),
+    fields: [],
+  },
+  {
+    name: "zero TaskManager CPU cores",
+    edit: config({ "taskmanager.cpu.cores": "0" }),
+    fields: [`spec.flinkConfiguration["taskmanager.cpu.cores"]`],
+  },
+  {
+    name: "http jar on Flink 1.20 without raw HTTP",
+    edit: set("spec.job.jarURI", "http://repo.example.com/job.jar"),
+    fields: ["spec.job.jarURI"],
+    mentions: ["user.artifacts.raw-http-enabled"],
+  },
+  {
+    name: "http jar on Flink 1.20 with raw HTTP",
+    edit: all(
+      set("spec.job.jarURI", "http://repo.example.com/job.jar"),
+      config({ "user.artifacts.raw-http-enabled": "true" }),
+    ),
+    fields: [],
+  },
+  {
+    name: "https jar on Flink 1.19",
+    edit: all(
+      set("spec.flinkVersion", "v1_19"),
+      set("spec.job.jarURI", "https://repo.example.com/job.jar"),
+    ),
+    fields: [],
+  },
+  {
+    name: "https jar on Flink 1.18 (native)",
+    edit: all(
+      set("spec.flinkVersion", "v1_18"),
+      set("spec.job.jarURI", "https://repo.example.com/job.jar"),
+    ),
+    fields: ["spec.job.jarURI"],
+    mentions: ["local:"],
+  },
+  {
+    name: "https jar on Flink 1.18 (standalone)",
+    edit: all(
+      set("spec.flinkVersion", "v1_18"),
+      set("spec.mode", "standalone"),
+      set("spec.job.jarURI", "https://repo.example.com/job.jar"),
+    ),
+    fields: [],
+  },
+  {
+    name: "standalone jar without scheme",
+    edit: all(set("spec.mode", "standalone"), set("spec.job.jarURI", "/opt/flink/job.jar")),
+    fields: ["spec.job.jarURI"],
   },
 
   // Spec changes against the deployed spec

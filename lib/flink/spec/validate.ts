@@ -4,25 +4,30 @@
  * Unlike FKO, which stops at the first problem, every problem is reported, and each message
  * names the field and says how to fix it: the text ends up in a `ValidationError` event and in
  * `status.error`, where it is the only help the user gets.
+ *
+ * The rules that need only the object itself are declared once in lib/api/rules (and are CEL
+ * validations of the CRD too); they run here in the order of FKO's checks, between the rules
+ * that need the operator's configuration or the deployed spec. Beyond FKO, it refuses what
+ * Flink's own client and process start would refuse (memory that does not add up, a jar URI
+ * the Flink version cannot load), so the error shows in status at once.
  */
 import {
+  FLINK_DEPLOYMENT_RULES,
   type FlinkDeployment,
   type FlinkDeploymentSpec,
   isFlinkVersionAtLeast,
-  OLDEST_SUPPORTED_FLINK_VERSION,
-  type Resource,
   type ResourceRequirements,
 } from "../../api/mod.ts";
 import { flattenFlinkConfiguration } from "../../config/flatten.ts";
-import { parseMemorySize } from "../../config/memory_size.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { quantityValue } from "../../kube/quantity.ts";
 import { isHaEnabled } from "../ha.ts";
 import { isZooKeeperHa, ZK_QUORUM_KEY } from "../zookeeper_ha.ts";
 import { isBlank } from "./state_dirs.ts";
+import { checkProcessMemory } from "./validate_memory.ts";
 import { checkAutoscaler, checkJob } from "./validate_job.ts";
 import { ValidationConfig } from "./validation_config.ts";
-import type { Report, ValidationIssue } from "./validation_issue.ts";
+import { type Report, RuleReporter, type ValidationIssue } from "./validation_issue.ts";
 
 export type { ValidationIssue } from "./validation_issue.ts";
 export { formatValidationError } from "./validation_issue.ts";
@@ -39,39 +44,14 @@ export interface ValidationContext {
 
 export type ValidatedDeployment = Pick<FlinkDeployment, "metadata" | "spec">;
 
-// FKO's cluster-id rule: a DNS label short enough for the names derived from it (e.g. `-rest`).
-const DEPLOYMENT_NAME = /^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/;
-const MAX_NAME_LENGTH = 45;
-
 const FORBIDDEN_CONFIG_KEYS = [
   "kubernetes.namespace",
   "kubernetes.cluster-id",
   "high-availability.cluster-id",
 ] as const;
 
-const ALLOWED_LOG_CONFIG_FILES = ["log4j-console.properties", "logback-console.xml"] as const;
-const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-
-/** Flink options that size the JobManager process; any one of them is enough. */
-const JOB_MANAGER_MEMORY_KEYS = [
-  "jobmanager.memory.process.size",
-  "jobmanager.memory.flink.size",
-  "jobmanager.memory.heap.size",
-  "jobmanager.heap.size",
-] as const;
-/** Flink options that size a TaskManager process on their own. */
-const TASK_MANAGER_MEMORY_KEYS = [
-  "taskmanager.memory.process.size",
-  "taskmanager.memory.flink.size",
-  "taskmanager.heap.size",
-] as const;
-/** Flink's fine-grained alternative: both must be set. */
-const TASK_MANAGER_FINE_GRAINED_MEMORY_KEYS = [
-  "taskmanager.memory.task.heap.size",
-  "taskmanager.memory.managed.size",
-] as const;
-/** Pre-1.10 Flink sizes in megabytes, still honoured by Flink as fallbacks. */
-const LEGACY_MB_KEYS = { jobmanager: "jobmanager.heap.mb", taskmanager: "taskmanager.heap.mb" };
+/** Flink's option enabling `http://` artifacts (Flink 1.19+ fetches remote jars). */
+const RAW_HTTP_KEY = "user.artifacts.raw-http-enabled";
 
 /** Checks `deployment` against every FlinkDeployment rule; an empty list means valid. */
 export function validateFlinkDeployment(
@@ -85,63 +65,51 @@ export function validateFlinkDeployment(
   const issues: ValidationIssue[] = [];
   const report = (field: string, problem: string, fix: string) =>
     issues.push({ field, message: `${field}: ${problem}; ${fix}` });
+  const rules = new RuleReporter(
+    FLINK_DEPLOYMENT_RULES,
+    deployment,
+    context.lastReconciledSpec,
+    issues,
+  );
 
-  checkName(deployment.metadata.name, report);
-  checkFlinkVersion(spec, context.lastReconciledSpec, report);
+  rules.report("metadata.name");
+  rules.report("spec.flinkVersion");
+  checkFlinkVersionChange(spec, context.lastReconciledSpec, report);
   checkForbiddenKeys(config, report);
   checkOperatorFeaturePrerequisites(config, report);
-  checkImagePullPolicy(spec.imagePullPolicy, report);
-  checkIngress(deployment, report);
-  checkLogConfiguration(spec.logConfiguration, report);
-  if (spec.job !== undefined) checkJob(spec.job, spec.taskManager?.replicas, config, report);
-  checkJobManager(spec, config, report);
-  checkTaskManager(spec, config, report);
-  if (context.lastReconciledSpec !== undefined) {
-    checkSpecChange(context.lastReconciledSpec, spec, report);
+  rules.report("spec.imagePullPolicy");
+  rules.report("spec.ingress");
+  checkIngressUrl(deployment, report);
+  rules.report("spec.logConfiguration");
+  if (spec.job !== undefined) {
+    checkJob(spec.job, config, report);
+    checkApplicationJar(spec, config, report);
   }
-  checkServiceAccount(spec.serviceAccount, report);
+  rules.report("spec.job");
+  checkProcessMemory("jobManager", spec, config, report);
+  rules.report("spec.jobManager");
+  checkJobManagerReplicas(spec, config, report);
+  checkOtherResources("spec.jobManager.resources", spec.jobManager?.resources, report);
+  checkProcessMemory("taskManager", spec, config, report);
+  rules.report("spec.taskManager");
+  checkTaskSlots(config, report);
+  checkOtherResources("spec.taskManager.resources", spec.taskManager?.resources, report);
+  rules.report("spec.mode");
+  rules.report("spec.serviceAccount");
+  rules.reportRemaining();
   checkAutoscaler(config, context.effectiveConfig, report);
   return issues;
 }
 
-function checkName(name: string | undefined, report: Report): void {
-  if (name === undefined || name === "") {
-    report("metadata.name", "required", "give the FlinkDeployment a name");
-    return;
-  }
-  if (name.length > MAX_NAME_LENGTH || !DEPLOYMENT_NAME.test(name)) {
-    report(
-      "metadata.name",
-      `"${name}" is not a valid FlinkDeployment name`,
-      `use at most ${MAX_NAME_LENGTH} lower case letters, digits or '-', starting with a letter ` +
-        `and ending with a letter or digit (e.g. "my-job")`,
-    );
-  }
-}
-
-function checkFlinkVersion(
+/** A job suspended with last-state can only come back on the version it was suspended with. */
+function checkFlinkVersionChange(
   spec: FlinkDeploymentSpec,
   lastReconciled: FlinkDeploymentSpec | undefined,
   report: Report,
 ): void {
   const version = spec.flinkVersion;
-  if (version === undefined) {
-    report(
-      "spec.flinkVersion",
-      "required",
-      `set it to the Flink version of the image (e.g. "v1_20")`,
-    );
-    return;
-  }
-  if (!isFlinkVersionAtLeast(version, OLDEST_SUPPORTED_FLINK_VERSION)) {
-    report(
-      "spec.flinkVersion",
-      `${version} is not supported`,
-      `use ${OLDEST_SUPPORTED_FLINK_VERSION} or newer (and an image of that version)`,
-    );
-  }
-  // HA metadata and checkpoints written by the old version are not portable; a job suspended
-  // in last-state mode can only come back on the version it was suspended with.
+  if (version === undefined) return;
+  // HA metadata and checkpoints written by the old version are not portable.
   const lastJob = lastReconciled?.job;
   if (
     lastJob !== undefined && spec.job !== undefined && spec.job.upgradeMode !== "stateless" &&
@@ -158,6 +126,10 @@ function checkFlinkVersion(
   }
 }
 
+/**
+ * Keys the operator sets itself. Operator-side only: `flinkConfiguration` is free-form
+ * (`x-kubernetes-preserve-unknown-fields`), and the API server gives CEL no access to its keys.
+ */
 function checkForbiddenKeys(config: ValidationConfig, report: Report): void {
   for (const key of FORBIDDEN_CONFIG_KEYS) {
     if (!config.has(key)) continue;
@@ -201,28 +173,10 @@ function checkOperatorFeaturePrerequisites(config: ValidationConfig, report: Rep
   }
 }
 
-function checkImagePullPolicy(policy: string | undefined, report: Report): void {
-  if (policy === undefined || (IMAGE_PULL_POLICIES as readonly string[]).includes(policy)) return;
-  report(
-    "spec.imagePullPolicy",
-    `"${policy}" is not an image pull policy`,
-    `use one of ${IMAGE_PULL_POLICIES.join(", ")}`,
-  );
-}
-
-function checkIngress(deployment: ValidatedDeployment, report: Report): void {
-  const ingress = deployment.spec.ingress;
-  if (ingress === undefined) return;
-  const template = ingress.template;
-  if (template === undefined || template.trim() === "") {
-    report(
-      "spec.ingress.template",
-      "required when spec.ingress is set",
-      `set a URL template such as "{{name}}.{{namespace}}.example.com" or ` +
-        `"example.com/{{namespace}}/{{name}}(/|$)(.*)"`,
-    );
-    return;
-  }
+/** The template must make a URL (its presence is an object rule). */
+function checkIngressUrl(deployment: ValidatedDeployment, report: Report): void {
+  const template = deployment.spec.ingress?.template;
+  if (template === undefined || template.trim() === "") return;
   const url = ingressUrl(
     template,
     deployment.metadata.name ?? "",
@@ -256,33 +210,36 @@ function ingressUrl(template: string, name: string, namespace: string): URL | un
   }
 }
 
-function checkLogConfiguration(
-  logConfiguration: Readonly<Record<string, string>> | undefined,
+/**
+ * What Flink's client refuses about the jar of a native application (object rules cover the
+ * `local:` scheme before Flink 1.19): from 1.19 Flink fetches the jar itself, and `http://`
+ * only with `user.artifacts.raw-http-enabled`.
+ */
+function checkApplicationJar(
+  spec: FlinkDeploymentSpec,
+  config: ValidationConfig,
   report: Report,
 ): void {
-  for (const file of Object.keys(logConfiguration ?? {})) {
-    if ((ALLOWED_LOG_CONFIG_FILES as readonly string[]).includes(file)) continue;
-    report(
-      `spec.logConfiguration["${file}"]`,
-      "unsupported log configuration file",
-      `use ${ALLOWED_LOG_CONFIG_FILES.join(" or ")}`,
-    );
-  }
+  const jarUri = spec.job?.jarURI;
+  if (jarUri === undefined || spec.mode === "standalone" || spec.flinkVersion === undefined) return;
+  if (!isFlinkVersionAtLeast(spec.flinkVersion, "v1_19")) return;
+  if (!jarUri.startsWith("http:")) return;
+  if (config.get(RAW_HTTP_KEY)?.trim().toLowerCase() === "true") return;
+  report(
+    "spec.job.jarURI",
+    "Flink fetches http:// jars only with user.artifacts.raw-http-enabled",
+    `use https://, or set ${RAW_HTTP_KEY}: "true" in spec.flinkConfiguration`,
+  );
 }
 
-function checkJobManager(spec: FlinkDeploymentSpec, config: ValidationConfig, report: Report) {
-  const jobManager = spec.jobManager;
-  checkMemoryDefined("jobManager", jobManager?.resource, jobManager?.resources, config, report);
-  checkResource("spec.jobManager", jobManager?.resource, report);
-  checkResourceRequirements("spec.jobManager.resources", jobManager?.resources, report);
-  const replicas = jobManager?.replicas ?? 1;
-  if (replicas < 1) {
-    report(
-      "spec.jobManager.replicas",
-      `must be at least 1, got ${replicas}`,
-      "set it to 1, or to more than 1 with high availability enabled",
-    );
-  } else if (replicas > 1 && !isHaEnabled(config.values)) {
+/** More than one JobManager needs HA (the minimum of one is an object rule). */
+function checkJobManagerReplicas(
+  spec: FlinkDeploymentSpec,
+  config: ValidationConfig,
+  report: Report,
+): void {
+  const replicas = spec.jobManager?.replicas ?? 1;
+  if (replicas > 1 && !isHaEnabled(config.values)) {
     report(
       "spec.jobManager.replicas",
       `${replicas} JobManagers need high availability`,
@@ -291,194 +248,50 @@ function checkJobManager(spec: FlinkDeploymentSpec, config: ValidationConfig, re
   }
 }
 
-function checkTaskManager(spec: FlinkDeploymentSpec, config: ValidationConfig, report: Report) {
-  const taskManager = spec.taskManager;
-  checkMemoryDefined("taskManager", taskManager?.resource, taskManager?.resources, config, report);
-  checkResource("spec.taskManager", taskManager?.resource, report);
-  checkResourceRequirements("spec.taskManager.resources", taskManager?.resources, report);
-  // Session clusters: job rules do not run, but a replica count below 1 is still wrong.
-  const replicas = taskManager?.replicas;
-  if (spec.job === undefined && replicas !== undefined && replicas < 1) {
+/** Flink's TaskManager refuses a slot count below 1 and CPU cores that are not positive. */
+function checkTaskSlots(config: ValidationConfig, report: Report): void {
+  const slotsKey = "taskmanager.numberOfTaskSlots";
+  const slots = config.get(slotsKey);
+  // Flink reads -1 as 1.
+  const slotCount = slots === undefined ? 1 : /^\s*[+-]?\d+\s*$/.test(slots) ? Number(slots) : NaN;
+  if (!(slotCount >= 1 || slotCount === -1)) {
     report(
-      "spec.taskManager.replicas",
-      `must be at least 1, got ${replicas}`,
-      "set a positive number of TaskManagers or remove it",
+      config.field(slotsKey),
+      `"${slots}" is not a number of task slots Flink accepts`,
+      "use a whole number of at least 1",
+    );
+  }
+  const coresKey = "taskmanager.cpu.cores";
+  const cores = config.get(coresKey);
+  if (cores !== undefined && !(Number(cores.trim()) > 0)) {
+    report(
+      config.field(coresKey),
+      `"${cores}" is not a positive number of CPU cores`,
+      "use e.g. 1 or 0.5, or remove it (the cores then default to the task slots)",
     );
   }
 }
 
-function checkMemoryDefined(
-  component: "jobManager" | "taskManager",
-  resource: Resource | undefined,
-  resources: ResourceRequirements | undefined,
-  config: ValidationConfig,
-  report: Report,
-): void {
-  const prefix = component === "jobManager" ? "jobmanager" : "taskmanager";
-  const flinkKeys: readonly string[] = component === "jobManager"
-    ? JOB_MANAGER_MEMORY_KEYS
-    : [...TASK_MANAGER_MEMORY_KEYS, ...TASK_MANAGER_FINE_GRAINED_MEMORY_KEYS];
-  // A set memory option must be readable even when the spec defines memory another way.
-  let readableFlinkKeys = 0;
-  for (const key of flinkKeys) {
-    const value = config.get(key);
-    if (value === undefined) continue;
-    if (canParse(parseMemorySize, value)) {
-      if (!(TASK_MANAGER_FINE_GRAINED_MEMORY_KEYS as readonly string[]).includes(key)) {
-        readableFlinkKeys++;
-      }
-    } else {
-      report(config.field(key), `"${value}" is not a memory size`, `use e.g. "2048m" or "2g"`);
-    }
-  }
-  const legacyMb = config.get(LEGACY_MB_KEYS[prefix]);
-  if (legacyMb !== undefined && /^\s*\d+\s*$/.test(legacyMb)) readableFlinkKeys++;
-  const fineGrained = component === "taskManager" &&
-    TASK_MANAGER_FINE_GRAINED_MEMORY_KEYS.every((key) =>
-      config.has(key) && canParse(parseMemorySize, config.get(key) ?? "")
-    );
-
-  const defined = !isBlank(resource?.memory) || resources?.requests?.memory !== undefined ||
-    resources?.limits?.memory !== undefined || readableFlinkKeys > 0 || fineGrained;
-  if (!defined) {
-    report(
-      `spec.${component}.resource.memory`,
-      `the ${component === "jobManager" ? "JobManager" : "TaskManager"} memory is not defined`,
-      `set spec.${component}.resource.memory (e.g. "2048m"), spec.${component}.resources` +
-        `.requests.memory, or ${prefix}.memory.process.size in spec.flinkConfiguration`,
-    );
-  }
-}
-
-function checkResource(path: string, resource: Resource | undefined, report: Report): void {
-  if (resource === undefined) return;
-  if (resource.cpu !== undefined && !(Number.isFinite(resource.cpu) && resource.cpu >= 0)) {
-    report(
-      `${path}.resource.cpu`,
-      `must not be negative, got ${resource.cpu}`,
-      "use e.g. 0.5 or 1",
-    );
-  }
-  if (resource.memory !== undefined && !canParse(parseMemorySize, resource.memory)) {
-    report(
-      `${path}.resource.memory`,
-      `"${resource.memory}" is not a memory size`,
-      `use e.g. "2048m" (MiB), "2g" or "2Gi"`,
-    );
-  }
-  if (resource.ephemeralStorage !== undefined && !isQuantity(resource.ephemeralStorage)) {
-    report(
-      `${path}.resource.ephemeralStorage`,
-      `"${resource.ephemeralStorage}" is not a non-negative Kubernetes quantity`,
-      `use e.g. "2Gi"`,
-    );
-  }
-}
-
-function checkResourceRequirements(
+/**
+ * Resources other than cpu and memory in `resources.requests/limits` (object rules cover those
+ * two): non-negative quantities, as FKO's validateQuantities checks them.
+ */
+function checkOtherResources(
   path: string,
   resources: ResourceRequirements | undefined,
   report: Report,
 ): void {
-  if (resources === undefined) return;
-  const amounts: Record<"requests" | "limits", Record<string, number>> = {
-    requests: {},
-    limits: {},
-  };
   for (const kind of ["requests", "limits"] as const) {
-    for (const [name, value] of Object.entries(resources[kind] ?? {})) {
-      const amount = quantityAmount(value);
-      if (amount === undefined || amount < 0) {
+    for (const [name, value] of Object.entries(resources?.[kind] ?? {})) {
+      if (name === "cpu" || name === "memory") continue;
+      const amount = typeof value === "number" ? value : quantityValue(value);
+      if (amount === undefined || !Number.isFinite(amount) || amount < 0) {
         report(
           `${path}.${kind}.${name}`,
           `"${value}" is not a non-negative Kubernetes quantity`,
-          name === "cpu" ? `use e.g. "500m" or 1` : `use e.g. "2Gi" or "512Mi"`,
+          `use e.g. "2Gi" or "1"`,
         );
-      } else {
-        amounts[kind][name] = amount;
       }
     }
   }
-  for (const [name, limit] of Object.entries(amounts.limits)) {
-    const request = amounts.requests[name];
-    if (request !== undefined && limit < request) {
-      report(
-        `${path}.limits.${name}`,
-        "is lower than the request",
-        `raise limits.${name} to at least requests.${name}`,
-      );
-    }
-  }
-}
-
-function checkSpecChange(
-  previous: FlinkDeploymentSpec,
-  current: FlinkDeploymentSpec,
-  report: Report,
-): void {
-  if (current.job !== undefined && previous.job === undefined) {
-    report(
-      "spec.job",
-      "cannot turn a session cluster into an application cluster",
-      "remove spec.job, or create a new FlinkDeployment for the application",
-    );
-  } else if (current.job === undefined && previous.job !== undefined) {
-    report(
-      "spec.job",
-      "cannot turn an application cluster into a session cluster",
-      "restore spec.job, or create a new FlinkDeployment for the session cluster",
-    );
-  }
-  const previousMode = previous.mode ?? "native";
-  const currentMode = current.mode ?? "native";
-  if (previousMode !== currentMode) {
-    report(
-      "spec.mode",
-      `cannot switch from ${previousMode} to ${currentMode} after the first deployment`,
-      `set it back to ${previousMode}, or create a new FlinkDeployment`,
-    );
-  }
-  const previousJob = previous.job;
-  const currentJob = current.job;
-  if (
-    previousJob !== undefined && currentJob?.savepointRedeployNonce !== undefined &&
-    currentJob.savepointRedeployNonce !== previousJob.savepointRedeployNonce &&
-    isBlank(currentJob.initialSavepointPath) &&
-    currentJob.flinkStateSnapshotReference === undefined
-  ) {
-    report(
-      "spec.job.initialSavepointPath",
-      "required when spec.job.savepointRedeployNonce changes",
-      "set it to the savepoint to redeploy from",
-    );
-  }
-}
-
-function checkServiceAccount(serviceAccount: string | undefined, report: Report): void {
-  if (!isBlank(serviceAccount)) return;
-  report(
-    "spec.serviceAccount",
-    "required",
-    `set it to the service account the JobManager runs as (e.g. "flink")`,
-  );
-}
-
-function canParse(parse: (text: string) => unknown, text: string): boolean {
-  try {
-    parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isQuantity(value: string | number): boolean {
-  const amount = quantityAmount(value);
-  return amount !== undefined && amount >= 0;
-}
-
-/** Magnitude of a Kubernetes quantity (sign kept); units only matter for comparing like names. */
-function quantityAmount(value: string | number): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  return quantityValue(value);
 }

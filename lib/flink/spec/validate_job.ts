@@ -24,16 +24,10 @@ const AUTOSCALER_NON_NEGATIVE_NUMBERS = [
 
 /**
  * The job rules (FKO validateJobSpec) against the resource's merged configuration: state
- * directories the upgrade mode and snapshot options need, a positive parallelism (or
- * TaskManager count), and a usable snapshot reference. `taskManagerReplicas` is a
- * FlinkDeployment's `spec.taskManager.replicas` (session jobs have none).
+ * directories the upgrade mode and snapshot options need. (Parallelism, TaskManager count and
+ * the snapshot reference need only the object: they are object rules, lib/api/rules.)
  */
-export function checkJob(
-  job: JobSpec,
-  taskManagerReplicas: number | undefined,
-  config: ValidationConfig,
-  report: Report,
-): void {
+export function checkJob(job: JobSpec, config: ValidationConfig, report: Report): void {
   const hasCheckpointDir = firstConfiguredKey(config.values, CHECKPOINT_DIR_KEYS) !== undefined;
   if (job.upgradeMode !== "stateless" && !hasCheckpointDir) {
     report(
@@ -74,41 +68,6 @@ export function checkJob(
         config.field(maxAgeKey),
         "the maximum checkpoint age needs a savepoint directory to fall back to savepoints",
         `set ${savepointDir}, or remove ${maxAgeKey}`,
-      );
-    }
-  }
-
-  const replicas = taskManagerReplicas;
-  if (replicas !== undefined) {
-    if (replicas < 1) {
-      report(
-        "spec.taskManager.replicas",
-        `must be at least 1, got ${replicas}`,
-        "set a positive number of TaskManagers or remove it to size by spec.job.parallelism",
-      );
-    }
-  } else if (job.parallelism < 1) {
-    report(
-      "spec.job.parallelism",
-      `must be at least 1, got ${job.parallelism}`,
-      "set a positive parallelism, or set spec.taskManager.replicas",
-    );
-  }
-
-  const reference = job.flinkStateSnapshotReference;
-  if (reference !== undefined) {
-    if (isBlank(reference.name) && isBlank(reference.path)) {
-      report(
-        "spec.job.flinkStateSnapshotReference",
-        "needs a name or a path",
-        "set name to a FlinkStateSnapshot resource, or path to a savepoint location",
-      );
-    }
-    if (!isBlank(job.initialSavepointPath)) {
-      report(
-        "spec.job.flinkStateSnapshotReference",
-        "cannot be combined with spec.job.initialSavepointPath",
-        "keep only one of them",
       );
     }
   }

@@ -2,18 +2,19 @@
  * Spec validation of a FlinkSessionJob (FKO `DefaultValidator.validateSessionJob`, reference
  * §1.14): the session job on its own (deployment name, job, jarURI), and — once its session
  * cluster exists — against that cluster and the merged configuration the job will run with.
- * Every problem is reported, each naming its field and the fix.
+ * Every problem is reported, each naming its field and the fix. The checks that need only the
+ * object are the object rules of lib/api/rules (CEL validations of the CRD as well).
  */
-import type { FlinkDeployment, FlinkSessionJobSpec } from "../../api/mod.ts";
+import {
+  FLINK_SESSION_JOB_RULES,
+  type FlinkDeployment,
+  type FlinkSessionJobSpec,
+} from "../../api/mod.ts";
 import { flattenFlinkConfiguration } from "../../config/flatten.ts";
 import { OPTIONS } from "../../config/options.ts";
-import { isBlank } from "./state_dirs.ts";
 import { checkAutoscaler, checkJob } from "./validate_job.ts";
 import { ValidationConfig } from "./validation_config.ts";
-import type { Report, ValidationIssue } from "./validation_issue.ts";
-
-// FKO validates deploymentName with its FlinkDeployment name rule.
-const DEPLOYMENT_NAME = /^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/;
+import { type Report, RuleReporter, type ValidationIssue } from "./validation_issue.ts";
 
 export interface JarUriPolicy {
   /** `kubernetes.operator.user.artifacts.allowed-schemes`, compared case-insensitively. */
@@ -47,18 +48,18 @@ export function validateFlinkSessionJob(
   const issues: ValidationIssue[] = [];
   const report: Report = (field, problem, fix) =>
     issues.push({ field, message: `${field}: ${problem}; ${fix}` });
+  const rules = new RuleReporter(
+    FLINK_SESSION_JOB_RULES,
+    { spec },
+    context.lastReconciledSpec,
+    issues,
+  );
 
-  checkDeploymentName(spec, context.lastReconciledSpec, report);
-  if (spec.job === undefined) {
-    report(
-      "spec.job",
-      "required",
-      "describe the job to run (jarURI, entryClass, parallelism, upgradeMode)",
-    );
-    return issues;
-  }
+  rules.report("spec.deploymentName");
+  rules.report("spec.job");
+  if (spec.job === undefined) return issues;
   if (spec.job.jarURI !== undefined) checkJarUri(spec.job.jarURI, context.jarUri, report);
-  checkRedeployNonce(spec, context.lastReconciledSpec, report);
+  rules.reportRemaining();
 
   const cluster = context.sessionCluster;
   if (cluster === undefined) return issues;
@@ -74,72 +75,20 @@ export function validateFlinkSessionJob(
     { ...context.effectiveConfig, ...specConfig },
     specConfig,
   );
-  checkJob(spec.job, undefined, config, report);
+  checkJob(spec.job, config, report);
   checkAutoscaler(config, context.effectiveConfig, report);
   return issues;
 }
 
-function checkDeploymentName(
-  spec: FlinkSessionJobSpec,
-  lastReconciled: FlinkSessionJobSpec | undefined,
-  report: Report,
-): void {
-  const name = spec.deploymentName;
-  if (isBlank(name)) {
-    report(
-      "spec.deploymentName",
-      "required",
-      "set it to the name of a session FlinkDeployment in the same namespace",
-    );
-    return;
-  }
-  if (!DEPLOYMENT_NAME.test(name!)) {
-    report(
-      "spec.deploymentName",
-      `"${name}" is not a valid FlinkDeployment name`,
-      "use at most 45 lower case letters, digits or '-', starting with a letter and ending " +
-        "with a letter or digit",
-    );
-  }
-  const previous = lastReconciled?.deploymentName;
-  if (previous !== undefined && previous !== name) {
-    report(
-      "spec.deploymentName",
-      `cannot change from "${previous}" to "${name}" after the job was deployed`,
-      `set it back to "${previous}", or create a new FlinkSessionJob for the other cluster`,
-    );
-  }
-}
-
-function checkRedeployNonce(
-  spec: FlinkSessionJobSpec,
-  lastReconciled: FlinkSessionJobSpec | undefined,
-  report: Report,
-): void {
-  const job = spec.job!;
-  const previous = lastReconciled?.job;
-  if (
-    previous !== undefined && job.savepointRedeployNonce !== undefined &&
-    job.savepointRedeployNonce !== previous.savepointRedeployNonce &&
-    isBlank(job.initialSavepointPath) && job.flinkStateSnapshotReference === undefined
-  ) {
-    report(
-      "spec.job.initialSavepointPath",
-      "required when spec.job.savepointRedeployNonce changes",
-      "set it to the savepoint to redeploy from",
-    );
-  }
-}
-
-/** FKO validateJarURI: a URI with an allowed scheme, and no restricted http(s) host. */
+/**
+ * FKO validateJarURI: an allowed scheme, and no restricted http(s) host. (A URI without a
+ * scheme breaks an object rule and is not looked at here.)
+ */
 export function checkJarUri(uri: string, policy: JarUriPolicy, report: Report): void {
   const field = "spec.job.jarURI";
   const schemesKey = OPTIONS.userArtifactsAllowedSchemes.key;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1];
-  if (scheme === undefined) {
-    report(field, `"${uri}" has no scheme`, "use a URI such as https://host/path/job.jar");
-    return;
-  }
+  if (scheme === undefined) return;
   const allowed = policy.allowedSchemes.map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (!allowed.includes(scheme.toLowerCase())) {
     report(

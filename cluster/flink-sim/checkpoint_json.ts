@@ -107,6 +107,21 @@ function statsOf(values: number[]) {
   };
 }
 
+/** What Flink's checkpoint statistics cache holds for a job: the statistics and each entry's details. */
+export interface CheckpointStatsView {
+  stats: unknown;
+  details: ReadonlyMap<number, unknown>;
+}
+
+export function checkpointStatsView(job: SimJob, now: number): CheckpointStatsView {
+  return {
+    stats: checkpointingStatsJson(job, now),
+    details: new Map(
+      job.checkpoints.history.map((r) => [r.id, checkpointRecordJson(r, job, now, true)]),
+    ),
+  };
+}
+
 export function checkpointingStatsJson(job: SimJob, now: number) {
   const cp: CheckpointCoordinator = job.checkpoints;
   const done = cp.history.filter((r) => r.status === "COMPLETED");

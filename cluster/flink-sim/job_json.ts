@@ -1,7 +1,7 @@
 import { FLINK_JOB_STATES, type FlinkJobState } from "../../lib/api/enums.ts";
 import { derivedId } from "./ids.ts";
 import { serializedThrowableJson, stackTraceOf } from "./failure.ts";
-import { isGloballyTerminal, type SimJob } from "./job.ts";
+import { type ExceptionRecord, isGloballyTerminal, type SimJob } from "./job.ts";
 import { restartPolicyOf } from "./flink_options.ts";
 import { type FlinkVersion, isAtLeast } from "./version.ts";
 
@@ -173,19 +173,52 @@ export function executionResultJson(job: SimJob, now: number) {
 }
 
 export function jobExceptionsJson(job: SimJob, version: FlinkVersion, maxExceptions: number) {
+  return exceptionsJson(job.exceptions, job.failure, version, maxExceptions);
+}
+
+/** The views Flink derives from one (cached) execution graph of a job. */
+export interface ExecutionGraphViews {
+  details: unknown;
+  config: unknown;
+  accumulators: unknown;
+  exceptions(maxExceptions: number): unknown;
+}
+
+/** The job's execution-graph views as of `now`. */
+export function executionGraphViews(
+  job: SimJob,
+  version: FlinkVersion,
+  now: number,
+): ExecutionGraphViews {
+  const records = [...job.exceptions];
+  const failure = job.failure;
+  return {
+    details: jobDetailsJson(job, version, now),
+    config: jobConfigJson(job, version),
+    accumulators: jobAccumulatorsJson(job, now),
+    exceptions: (max) => exceptionsJson(records, failure, version, max),
+  };
+}
+
+function exceptionsJson(
+  exceptions: readonly ExceptionRecord[],
+  failure: ExceptionRecord | undefined,
+  version: FlinkVersion,
+  maxExceptions: number,
+) {
   const legacyFields = !isAtLeast(version, 2, 0);
   // Every simulated failure is global (no task, location or TaskManager), and Flink leaves
   // those fields out rather than sending null.
-  const entries = job.exceptions.slice(0, maxExceptions).map((e) => ({
+  const entries = exceptions.slice(0, maxExceptions).map((e) => ({
     exceptionName: e.failure.className,
     stacktrace: stackTraceOf(e.failure),
     timestamp: e.timestamp,
     failureLabels: {},
     concurrentExceptions: [],
   }));
-  const history = { entries, truncated: job.exceptions.length > maxExceptions };
+  const history = { entries, truncated: exceptions.length > maxExceptions };
   if (!legacyFields) return { exceptionHistory: history };
-  const root = job.failure ?? job.exceptions[0];
+  const root = failure ?? exceptions[0];
   return {
     "root-exception": root ? stackTraceOf(root.failure) : null,
     "timestamp": root?.timestamp ?? null,

@@ -22,7 +22,8 @@ import { haApplicationJobId, isFlinkId, newJobId } from "./ids.ts";
 import { JarStore } from "./jar_store.ts";
 import { isGloballyTerminal, type JobContext, SimJob } from "./job.ts";
 import { FileJobResultStore } from "./job_result_store.ts";
-import type { JobManagerApi } from "./jobmanager_api.ts";
+import type { JobManagerApi, JobViewCaches } from "./jobmanager_api.ts";
+import { checkpointStatsCacheMsOf, JobViewCache, refreshIntervalMsOf } from "./rest_cache.ts";
 import {
   KubernetesHaServices,
   type ParallelismBounds,
@@ -78,6 +79,7 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
   config!: FlinkConfig;
   version: FlinkVersion = DEFAULT_FLINK_VERSION;
   jars!: JarStore;
+  viewCaches!: JobViewCaches;
   restUrl = "";
 
   readonly #deps: JobManagerDeps;
@@ -235,6 +237,10 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     if (launch.restPort) this.config = this.config.with({ "rest.port": launch.restPort });
     this.version = parseFlinkVersion(this.config.get("$internal.flink.version")) ??
       this.#deps.imageVersion ?? DEFAULT_FLINK_VERSION;
+    this.viewCaches = {
+      executionGraph: new JobViewCache(refreshIntervalMsOf(this.config)),
+      checkpointStats: new JobViewCache(checkpointStatsCacheMsOf(this.config)),
+    };
     const refusal = jobManagerRefusal(this.config, launch, this.version);
     if (refusal) {
       for (const line of refusal.lines) this.log(line);

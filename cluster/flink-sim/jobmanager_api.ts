@@ -1,4 +1,7 @@
+import type { CheckpointStatsView } from "./checkpoint_json.ts";
 import type { ContainerFs } from "./container_fs.ts";
+import type { ExecutionGraphViews } from "./job_json.ts";
+import type { JobViewCache } from "./rest_cache.ts";
 import type { Faults } from "./faults.ts";
 import type { FlinkConfig } from "./flink_config.ts";
 import type { JarStore } from "./jar_store.ts";
@@ -11,8 +14,15 @@ import type { SimTimings } from "./timings.ts";
 import type { ProcessTimers } from "./timers.ts";
 import type { FlinkVersion } from "./version.ts";
 
+/** The cached job views (rest_cache.ts). */
+export interface JobViewCaches {
+  executionGraph: JobViewCache<ExecutionGraphViews>;
+  checkpointStats: JobViewCache<CheckpointStatsView>;
+}
+
 /** What the REST handlers need from a running JobManager. */
 export interface JobManagerApi {
+  readonly viewCaches: JobViewCaches;
   readonly config: FlinkConfig;
   readonly version: FlinkVersion;
   readonly mode: ClusterMode;

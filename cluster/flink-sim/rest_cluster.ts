@@ -10,7 +10,7 @@ const MB = 1024 * 1024;
 export function registerClusterRoutes(router: RestRouter, jm: JobManagerApi): void {
   router.on("GET", "/config", () =>
     jsonResponse({
-      "refresh-interval": 3000,
+      "refresh-interval": jm.viewCaches.executionGraph.ttlMs,
       "timezone-name": "Coordinated Universal Time",
       "timezone-offset": 0,
       "flink-version": formatFlinkVersion(jm.version),

@@ -1,10 +1,8 @@
 import { JobTerminatedError, type SimJob } from "./job.ts";
 import {
+  type ExecutionGraphViews,
+  executionGraphViews,
   executionResultJson,
-  jobAccumulatorsJson,
-  jobConfigJson,
-  jobDetailsJson,
-  jobExceptionsJson,
   jobMetrics,
   jobOverviewJson,
   vertexIdOf,
@@ -30,7 +28,7 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
   router.on(
     "GET",
     "/jobs/:jobid",
-    ({ params }) => jsonResponse(jobDetailsJson(jm.job(params.jobid), jm.version, Date.now())),
+    ({ params }) => jsonResponse(executionGraph(jm, params.jobid).details),
   );
 
   router.on("GET", "/jobs/:jobid/status", ({ params }) => {
@@ -49,19 +47,19 @@ export function registerJobRoutes(router: RestRouter, jm: JobManagerApi): void {
   router.on("GET", "/jobs/:jobid/exceptions", ({ params, url }) => {
     const max = Number.parseInt(url.searchParams.get("maxExceptions") ?? "20", 10);
     const limit = Number.isFinite(max) && max >= 0 ? max : 20;
-    return jsonResponse(jobExceptionsJson(jm.job(params.jobid), jm.version, limit));
+    return jsonResponse(executionGraph(jm, params.jobid).exceptions(limit));
   });
 
   router.on(
     "GET",
     "/jobs/:jobid/config",
-    ({ params }) => jsonResponse(jobConfigJson(jm.job(params.jobid), jm.version)),
+    ({ params }) => jsonResponse(executionGraph(jm, params.jobid).config),
   );
 
   router.on(
     "GET",
     "/jobs/:jobid/accumulators",
-    ({ params }) => jsonResponse(jobAccumulatorsJson(jm.job(params.jobid), Date.now())),
+    ({ params }) => jsonResponse(executionGraph(jm, params.jobid).accumulators),
   );
 
   router.on("GET", "/jobs/:jobid/metrics", ({ params, url }) => {
@@ -198,6 +196,15 @@ function requirementErrors(
     );
   }
   return errors;
+}
+
+/** The job's execution-graph views, from Flink's execution graph cache. */
+export function executionGraph(jm: JobManagerApi, jobId: string): ExecutionGraphViews {
+  const job = jm.job(jobId);
+  return jm.viewCaches.executionGraph.get(
+    job.id,
+    () => executionGraphViews(job, jm.version, Date.now()),
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SavepointFormat, SnapshotOutcome } from "./checkpoint_coordinator.ts";
-import { checkpointingStatsJson, checkpointRecordJson } from "./checkpoint_json.ts";
+import { type CheckpointStatsView, checkpointStatsView } from "./checkpoint_json.ts";
 import { completionOf, serializedThrowableJson } from "./failure.ts";
 import {
   checkpointIntervalMsOf,
@@ -89,7 +89,7 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
   router.on(
     "GET",
     "/jobs/:jobid/checkpoints",
-    ({ params }) => jsonResponse(checkpointingStatsJson(jm.job(params.jobid), Date.now())),
+    ({ params }) => jsonResponse(checkpointStats(jm, params.jobid).stats),
   );
 
   // Registered before the trigger-status route, which would otherwise match "config".
@@ -116,15 +116,14 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
   });
 
   router.on("GET", "/jobs/:jobid/checkpoints/details/:checkpointid", ({ params }) => {
-    const job = jm.job(params.jobid);
-    const id = Number(params.checkpointid);
-    const record = job.checkpoints.history.find((r) => r.id === id);
-    if (!record) {
-      throw new RestError(404, [
+    const details = checkpointStats(jm, params.jobid).details.get(Number(params.checkpointid));
+    if (!details) {
+      throw handlerError(
+        404,
         `Could not find checkpointing statistics for checkpoint ${params.checkpointid}.`,
-      ]);
+      );
     }
-    return jsonResponse(checkpointRecordJson(record, job, Date.now(), true));
+    return jsonResponse(details);
   });
 
   if (isAtLeast(jm.version, 1, 17)) {
@@ -212,6 +211,12 @@ export function registerSnapshotRoutes(router: RestRouter, jm: JobManagerApi): v
           ),
       ),
   );
+}
+
+/** The job's checkpoint statistics, from Flink's checkpoint statistics cache. */
+function checkpointStats(jm: JobManagerApi, jobId: string): CheckpointStatsView {
+  const job = jm.job(jobId);
+  return jm.viewCaches.checkpointStats.get(job.id, () => checkpointStatsView(job, Date.now()));
 }
 
 /**

@@ -61,10 +61,13 @@ export class SimWorld {
     const confDir = `${this.root}/${name}/conf`;
     await Deno.mkdir(confDir, { recursive: true });
     if (opts.conf) {
-      // Memory as the operator always writes it (Flink refuses to start without); a test drops a
-      // key by setting it to undefined.
+      // Memory as the operator always writes it (Flink refuses to start without), and no REST
+      // caches (tests compress time; sim_rest_cache_test.ts keeps them); a test drops a key by
+      // setting it to undefined.
       const conf = Object.fromEntries(
-        Object.entries({ ...PROCESS_MEMORY, ...opts.conf }).filter(([, v]) => v !== undefined),
+        Object.entries({ ...PROCESS_MEMORY, ...UNCACHED, ...opts.conf }).filter(([, v]) =>
+          v !== undefined
+        ),
       );
       const file = opts.confFile ?? "config.yaml";
       const text = file === "config.yaml"
@@ -256,6 +259,9 @@ export const PROCESS_MEMORY: Readonly<Record<string, string>> = {
   "jobmanager.memory.process.size": "1600m",
   "taskmanager.memory.process.size": "1728m",
 };
+
+/** Flink's execution-graph and checkpoint-statistics caches off (rest_cache.ts). */
+export const UNCACHED: Readonly<Record<string, string>> = { "web.refresh-interval": "0" };
 
 /** The configuration the operator typically gives an application cluster. */
 export function appConf(extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -16,6 +16,8 @@ export interface EventSpec {
   component?: string;
   /** Dedupe on this instead of the message, for messages that vary but mean the same thing. */
   messageKey?: string;
+  /** Annotations of the Event object (set on creation, updated on repeats), as FKO's. */
+  annotations?: Record<string, string>;
 }
 
 interface CoreEvent extends KubeObject {
@@ -38,15 +40,17 @@ export class EventRecorder {
     private readonly reportingInstance = Deno.hostname?.() ?? "flinkop",
   ) {}
 
-  async record(target: KubeObject, spec: EventSpec): Promise<void> {
+  async record(target: KubeObject, spec: EventSpec): Promise<boolean> {
     try {
       await this.#record(target, spec);
+      return true;
     } catch (err) {
       log.warn("cannot record event {reason} on {name}: {error}", {
         reason: spec.reason,
         name: target.metadata.name,
         error: errorMessage(err),
       });
+      return false;
     }
   }
 
@@ -58,9 +62,11 @@ export class EventRecorder {
     const cacheKey = `${ns}/${name}`;
     const now = new Date().toISOString();
     const seen = this.#counts.get(cacheKey);
+    const annotations = spec.annotations ? { metadata: { annotations: spec.annotations } } : {};
     if (seen !== undefined) {
       try {
         await this.client.patch(Resources.events, ns, name, {
+          ...annotations,
           count: seen + 1,
           lastTimestamp: now,
           message,
@@ -75,7 +81,11 @@ export class EventRecorder {
     const event: CoreEvent = {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name, namespace: ns },
+      metadata: {
+        name,
+        namespace: ns,
+        ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      },
       involvedObject: {
         apiVersion: target.apiVersion,
         kind: target.kind,
@@ -101,7 +111,12 @@ export class EventRecorder {
       // Written before we (re)started: continue its count.
       const existing = await this.client.get<CoreEvent>(Resources.events, ns, name);
       const count = (existing?.count ?? 1) + 1;
-      await this.client.patch(Resources.events, ns, name, { count, lastTimestamp: now, message });
+      await this.client.patch(Resources.events, ns, name, {
+        ...annotations,
+        count,
+        lastTimestamp: now,
+        message,
+      });
       this.#counts.set(cacheKey, count);
     }
   }

@@ -7,8 +7,9 @@ import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
-import { serializeErrorJson } from "../spec/error_json.ts";
 import { isStable, lastReconciled, markStable, recordJobState } from "./bookkeeping.ts";
+import { observeJobExceptions } from "./job_exceptions.ts";
+import { recordJobFailure } from "./job_failure.ts";
 import { observeLegacySnapshots } from "./legacy_snapshots.ts";
 import { event, type ResourcePass } from "./resource_pass.ts";
 
@@ -70,8 +71,9 @@ export async function observeJob(p: ResourcePass, client: FlinkRestClient): Prom
     if (job.state === "CANCELED" || (previous === "CANCELLING" && isGloballyTerminal(job.state))) {
       recordJobState(p, "suspended");
     }
-    if (job.state === "FAILED") await recordFailure(p, client, job.jid);
+    if (job.state === "FAILED") await recordJobFailure(p, client, job.jid);
   }
+  if (!isGloballyTerminal(previous)) await observeJobExceptions(p, client);
   if (
     p.status.reconciliationStatus.state === "DEPLOYED" &&
     (job.state === "RUNNING" || job.state === "FINISHED")
@@ -111,18 +113,6 @@ async function onJobNotFound(p: ResourcePass): Promise<void> {
   p.status.error = JOB_NOT_FOUND;
 }
 
-/** The root cause of a FAILED job into `status.error` and a Warning event. */
-async function recordFailure(p: ResourcePass, client: FlinkRestClient, jobId: string) {
-  const result = await client.executionResult(jobId).catch(() => undefined);
-  const cause = result?.state === "COMPLETED" && result.failure
-    ? withRootCause(result.failure, result.stackTrace)
-    : "the job failed";
-  p.status.error = serializeErrorJson(new Error(cause), {
-    type: "org.apache.flink.runtime.JobException",
-  });
-  await event(p, { type: "Warning", reason: "Error", message: cause, component: "Job" });
-}
-
 /**
  * A terminal job's newest checkpoint or savepoint becomes the restore point (FKO does this so a
  * job stopped by anyone — or by a stop-with-savepoint we crashed in the middle of — can resume).
@@ -137,16 +127,4 @@ async function recordLastCheckpoint(p: ResourcePass, client: FlinkRestClient): P
     });
     js.upgradeSavepointPath = latest.externalPath;
   }
-}
-
-/**
- * Flink's top-level failure ("Could not start the JobMaster") rarely says what to fix; the
- * innermost "Caused by" of its stack trace (e.g. a missing savepoint path) usually does.
- */
-function withRootCause(message: string, stackTrace: string | undefined): string {
-  const causes = (stackTrace ?? "").split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("Caused by:"));
-  const root = causes.at(-1)?.slice("Caused by:".length).trim();
-  return root && !message.includes(root) ? `${message} (root cause: ${root})` : message;
 }

@@ -22,6 +22,7 @@ import {
   withJob,
 } from "./bookkeeping.ts";
 import { UpgradeFailure } from "./errors.ts";
+import { scaleInPlace } from "./inplace_scaling.ts";
 import { waitForPendingSnapshot } from "./legacy_snapshots.ts";
 import {
   event,
@@ -60,6 +61,7 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
       });
     }
     try {
+      if (diff.type === "SCALE" && !upgrading && await scaleInPlace(p, rec)) return requeue(p);
       return await reconcileJobChange(p, rec, diff.type === "SAVEPOINT_REDEPLOY");
     } finally {
       await specChanged;

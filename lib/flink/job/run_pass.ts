@@ -19,6 +19,7 @@ import type { ReconcileContext } from "../../runtime/controller.ts";
 import { serializeErrorJson } from "../spec/error_json.ts";
 import { formatValidationError, type ValidationIssue } from "../spec/validation_issue.ts";
 import { lastReconciled, withJob } from "./bookkeeping.ts";
+import { errorJsonOptions } from "./error_options.ts";
 import { UpgradeFailure, WaitingFor } from "./errors.ts";
 import { event, type RawResource, type ResourcePass, save } from "./resource_pass.ts";
 
@@ -138,6 +139,7 @@ export async function recordError(
   const reason = how.reason ??
     (err instanceof UpgradeFailure ? err.reason : waiting ? "Waiting" : "Error");
   p.status.error = serializeErrorJson(error, {
+    ...errorJsonOptions(p),
     type: how.type ??
       (err instanceof UpgradeFailure
         ? "org.apache.flink.kubernetes.operator.exception.UpgradeFailureException"

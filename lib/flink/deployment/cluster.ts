@@ -133,6 +133,7 @@ export async function deployCluster(
     mode: spec.mode ?? "native",
     clusterType: application ? "application" : "session",
     startupProbe: p.rc.get(OPTIONS.jmDeploymentStartupProbeEnabled),
+    mergeArraysByName: p.rc.get(OPTIONS.podTemplateMergeArraysByName),
   });
   const client = p.ctx.client;
   const jm = await createOrReplace(client, Resources.deployments, objects.jobManagerDeployment);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Resources } from "../../lib/kube/resource.ts";
+import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
 import { FlinkDeployments } from "../../lib/flink/resources.ts";
 import { integrationTest, waitFor } from "../support/integration.ts";
 import { startOperator } from "../support/operator.ts";
@@ -339,6 +339,16 @@ integrationTest(
         application(ns, "nofb", { upgradeMode: "savepoint" }),
       );
       const before = await waitForFd(client, ns, "nofb", "running", isRunningStable);
+      // The JobManager Deployment has been available: it ran, so the operator must not take it
+      // for one that never started (which it may delete and retry).
+      await waitFor("an available JobManager Deployment", async () => {
+        const jm = await client.get<KubeObject & { status?: { availableReplicas?: number } }>(
+          Resources.deployments,
+          ns,
+          "nofb",
+        );
+        return (jm?.status?.availableReplicas ?? 0) >= 1;
+      });
       await client.patch(FlinkDeployments, ns, "nofb", {
         metadata: { annotations: { [CRASH]: "true" } },
       });

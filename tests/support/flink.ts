@@ -119,11 +119,20 @@ export async function eventsFor(
   client: KubeClient,
   ns: string,
   name: string,
-): Promise<{ reason: string; message: string; type: string; count?: number }[]> {
+): Promise<RecordedEvent[]> {
   const list = await client.list(Resources.events, ns, {
     fieldSelector: `involvedObject.name=${name}`,
   });
-  return list.items as unknown as { reason: string; message: string; type: string }[];
+  return list.items as unknown as RecordedEvent[];
+}
+
+export interface RecordedEvent {
+  reason: string;
+  message: string;
+  type: string;
+  count?: number;
+  /** FKO's component: Operator, JobManagerDeployment, Job, Snapshot. */
+  source?: { component?: string };
 }
 
 export interface SnapshotObject extends KubeObject {

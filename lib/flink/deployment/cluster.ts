@@ -110,7 +110,12 @@ export async function deployCluster(
     await save(p, "job-id-recorded");
   }
 
-  await event(p, { type: "Normal", reason: "Submit", message: "Starting deployment" });
+  await event(p, {
+    type: "Normal",
+    reason: "Submit",
+    message: "Starting deployment",
+    component: "JobManagerDeployment",
+  });
   if (application && opts.requireHa && (isKubernetesHa(conf) || isZooKeeperHa(conf))) {
     await haStoreOf(p).removeJobGraphs();
   }

@@ -5,7 +5,6 @@
 import type { FlinkDeployment } from "../../api/flink_deployment.ts";
 import { FLINK_DEPLOYMENT_NAMES } from "../../api/kinds.ts";
 import { safeParseFlinkDeployment } from "../../api/parse.ts";
-import { effectiveResourceConfig } from "../../config/resource_config.ts";
 import { Resources } from "../../kube/resource.ts";
 import { Action } from "../../runtime/action.ts";
 import type { ControllerSpec, ReconcileContext } from "../../runtime/controller.ts";
@@ -20,7 +19,7 @@ import { cleanup } from "./cleanup.ts";
 import { flinkDeploymentDriver } from "./driver.ts";
 import { DeploymentFailure } from "./errors.ts";
 import { observeDeployment } from "./observe.ts";
-import type { DeploymentPass } from "./pass.ts";
+import { deploymentConfig, type DeploymentPass } from "./pass.ts";
 import { reconcileDeployment } from "./reconcile.ts";
 
 export function flinkDeploymentController(env: JobEnv): ControllerSpec<RawResource> {
@@ -90,7 +89,7 @@ function passOf(
     resource,
     spec: resource.spec,
     status: resource.status,
-    rc: configOf(raw, resource.spec, env),
+    rc: deploymentConfig(raw, resource.spec, env),
     ctx,
     env,
     memory,
@@ -99,14 +98,6 @@ function passOf(
     generation: raw.metadata.generation,
     driver: flinkDeploymentDriver,
   };
-}
-
-function configOf(raw: RawResource, spec: DeploymentPass["spec"], env: JobEnv) {
-  return effectiveResourceConfig(env.config, {
-    namespace: raw.metadata.namespace,
-    flinkVersion: spec.flinkVersion,
-    flinkConfiguration: spec.flinkConfiguration,
-  });
 }
 
 /** Parses the resource; one that cannot even be read gets a status error and an event. */
@@ -142,10 +133,6 @@ async function runDeploymentPass(p: DeploymentPass): Promise<Action> {
         effectiveConfig: p.rc.flat,
         lastReconciledSpec: lastReconciled(p)?.spec,
       }),
-    useSpec(p, spec) {
-      p.spec = spec;
-      p.rc = configOf(p.raw, spec, p.env);
-    },
     reconcile: reconcileDeployment,
   });
 }
@@ -160,7 +147,6 @@ async function recordDeploymentError(p: DeploymentPass, err: unknown): Promise<v
   if (p.spec.job) p.status.jobStatus.state = "RECONCILING";
   await recordError(p, err, {
     reason: err.reason,
-    component: "JobManagerDeployment",
     type: "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException",
     metadataReason: err.reason,
   });

@@ -7,36 +7,42 @@ import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
 import { errorMessage } from "../../error_message.ts";
 import { isHaEnabled } from "../ha.ts";
-import { lastReconciled } from "../job/bookkeeping.ts";
+import { deployedSpec, lastReconciled } from "../job/bookkeeping.ts";
 import type { JobDriver } from "../job/job_driver.ts";
 import { rest } from "../job/resource_pass.ts";
 import { deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
 import { removeTerminalJobManager, restartIfUnhealthy } from "./health.ts";
 import { clusterDeployed } from "./observe.ts";
-import type { DeploymentPass } from "./pass.ts";
+import { jobManagerNeverStarted } from "./jm_observation.ts";
+import { deploymentConfig, type DeploymentPass, jmDeployment } from "./pass.ts";
 import { deploymentPassDelay, recoverJobManager } from "./reconcile.ts";
 import { deploymentStatusToWrite } from "./status.ts";
 
 const log = getLogger(["flinkop", "deployment"]);
 
 export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
+  errorComponent: "JobManagerDeployment",
   statusToWrite: deploymentStatusToWrite,
   clusterId: (p) => p.name,
   flinkVersion: (p) => p.spec.flinkVersion,
   deploymentMode: (p) => lastReconciled(p)?.spec.mode ?? p.spec.mode ?? "native",
+  useSpec(p, spec) {
+    p.spec = spec;
+    p.rc = deploymentConfig(p.raw, spec, p.env);
+  },
   jobManagerReady: (p) => p.status.jobManagerDeploymentStatus === "READY",
 
   async upgradeFacts(p) {
     const haEnabled = isHaEnabled(p.rc.flinkOptions);
     const ha = haEnabled ? await haStoreOf(p).read() : { available: false, hasCheckpoint: false };
     return {
-      lastReconciledFlinkVersion: lastReconciled(p)?.spec.flinkVersion,
+      lastReconciledFlinkVersion: deployedSpec(p)?.flinkVersion,
       flinkVersion: p.spec.flinkVersion,
       jobManagerDeploymentStatus: p.status.jobManagerDeploymentStatus,
       haEnabledInDeployConfig: haEnabled,
       haEnabledInObserveConfig: haEnabled,
       haMetadataAvailable: ha.available,
-      jobManagerPodNeverStarted: false,
+      jobManagerPodNeverStarted: jobManagerNeverStarted(jmDeployment(p)),
       isSessionJob: false,
     };
   },

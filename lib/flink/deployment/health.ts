@@ -11,7 +11,7 @@ import { parseDuration } from "../../config/duration.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { errorMessage } from "../../error_message.ts";
 import type { Action } from "../../runtime/action.ts";
-import { lastReconciled } from "../job/bookkeeping.ts";
+import { deployedSpec, lastReconciled } from "../job/bookkeeping.ts";
 import { requeue } from "../job/reconcile_job.ts";
 import { event, save } from "../job/resource_pass.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
@@ -125,7 +125,9 @@ export async function restartIfUnhealthy(p: DeploymentPass): Promise<Action | un
   status.clusterInfo = clusterInfo;
   await removeCluster(p, { deleteHaData: false });
   await save(p);
-  await deployCluster(p, rec.spec, { requireHa: isHaEnabled(p.rc.flinkOptions) });
+  await deployCluster(p, deployedSpec(p) ?? rec.spec, {
+    requireHa: isHaEnabled(p.rc.flinkOptions),
+  });
   await save(p, "restarted-unhealthy");
   return requeue(p);
 }

@@ -38,8 +38,32 @@ interface DeploymentLike extends KubeObject {
   status?: {
     replicas?: number;
     availableReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }[];
   };
+}
+
+/**
+ * The JobManager Deployment has not been available once since it was created (FKO
+ * jmPodNeverStarted): its Available condition is False and has not changed since creation. Then
+ * no JobManager ran, so it wrote no HA metadata. Unsure (no such condition) means false.
+ *
+ * FKO compares the two timestamps for equality; both have one-second resolution and the
+ * controller-manager sets the condition a moment after creation, so a tick between them is
+ * allowed. A JobManager cannot become ready and fail again within that second.
+ */
+export function jobManagerNeverStarted(deployment: DeploymentLike | undefined): boolean {
+  if (!deployment) return false;
+  const available = deployment.status?.conditions?.find((c) => c.type === "Available");
+  if (available?.status !== "False") return false;
+  const created = Date.parse(deployment.metadata.creationTimestamp ?? "");
+  const changed = Date.parse(available.lastTransitionTime ?? "");
+  return Number.isFinite(created) && Number.isFinite(changed) && changed - created <= 1000;
 }
 
 export function observeJmObjects(

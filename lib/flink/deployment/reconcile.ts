@@ -7,7 +7,12 @@ import { isGloballyTerminal } from "../../api/enums.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { Action } from "../../runtime/action.ts";
 import { isHaEnabled } from "../ha.ts";
-import { lastReconciled, markBeforeDeploy, markDeployed } from "../job/bookkeeping.ts";
+import {
+  deployedSpec,
+  lastReconciled,
+  markBeforeDeploy,
+  markDeployed,
+} from "../job/bookkeeping.ts";
 import { inFlightDelayMs } from "../job/pass_delay.ts";
 import { reconcileJob, requeue } from "../job/reconcile_job.ts";
 import { event, save, uidOf } from "../job/resource_pass.ts";
@@ -28,7 +33,12 @@ async function reconcileSessionCluster(p: DeploymentPass): Promise<Action> {
     const generation = p.generation ?? 0;
     if (!upgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
       p.memory.specChangedGeneration.set(uidOf(p), generation);
-      await event(p, { type: "Normal", reason: "SpecChanged", message: describeDiff(diff) });
+      await event(p, {
+        type: "Normal",
+        reason: "SpecChanged",
+        message: describeDiff(diff),
+        component: "JobManagerDeployment",
+      });
     }
     return await deploySession(p, { first: false });
   }
@@ -70,9 +80,12 @@ export async function recoverJobManager(p: DeploymentPass): Promise<Action | und
     type: "Warning",
     reason: "RecoverDeployment",
     message: "Recovering lost deployment",
-    component: "JobManagerDeployment",
+    component: "Job",
   });
-  await deployCluster(p, rec.spec, { requireHa: app && haEnabled && !stateless });
+  // After a rollback the stable spec runs, not the last reconciled one that failed.
+  await deployCluster(p, deployedSpec(p) ?? rec.spec, {
+    requireHa: app && haEnabled && !stateless,
+  });
   await save(p, "recovered");
   return requeue(p);
 }

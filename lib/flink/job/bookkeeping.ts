@@ -3,6 +3,10 @@
  * `lastReconciledSpec` holds the spec being or last deployed, with two conventions: `job.state`
  * is the *actual* state (suspended until a deploy attempt completed) and `job.upgradeMode` is how
  * the job was last stopped, i.e. the restore mode for the next start.
+ *
+ * During a rollback (ROLLING_BACK, then ROLLED_BACK) `lastReconciledSpec` keeps the spec that
+ * failed, so the user's unchanged spec is not seen as a change to deploy again; only its job
+ * state and restore mode follow what the rollback does, and `lastStableSpec` is what runs.
  */
 import type { UpgradeMode } from "../../api/enums.ts";
 import {
@@ -42,6 +46,20 @@ export function lastReconciled<S extends JobResourceSpec>(
   return json ? readSpec<S>(p.kind, json) : undefined;
 }
 
+export function lastStable<S extends JobResourceSpec>(p: Books<S>): S | undefined {
+  const json = p.status.reconciliationStatus.lastStableSpec;
+  return json ? readSpec<S>(p.kind, json).spec : undefined;
+}
+
+/**
+ * The spec that runs (FKO getDeployedSpec): the stable spec after a rollback, else the last
+ * reconciled one. Recovery and restarts redeploy this, never the spec that was rolled back.
+ */
+export function deployedSpec<S extends JobResourceSpec>(p: Books<S>): S | undefined {
+  if (p.status.reconciliationStatus.state === "ROLLED_BACK") return lastStable(p);
+  return lastReconciled(p)?.spec;
+}
+
 function writeReconciled<S extends JobResourceSpec>(
   p: Books<S>,
   spec: S,
@@ -64,6 +82,18 @@ export function withJob<S extends JobResourceSpec>(
 }
 
 /**
+ * `spec` with the snapshot trigger nonces of `from`: triggers are reconciled separately, and
+ * recording a not yet handled nonce would make it look handled.
+ */
+function withNoncesOf<S extends JobResourceSpec>(spec: S, from: S | undefined): S {
+  if (spec.job && from?.job) {
+    spec.job.savepointTriggerNonce = from.job.savepointTriggerNonce;
+    spec.job.checkpointTriggerNonce = from.job.checkpointTriggerNonce;
+  }
+  return spec;
+}
+
+/**
  * Write-ahead entry before any cluster action: the target spec with `job.state=suspended` and
  * state UPGRADING. A crash after this point resumes as an unfinished upgrade.
  */
@@ -72,15 +102,14 @@ export function markBeforeDeploy<S extends JobResourceSpec>(
   spec: S,
   opts: { firstDeployment: boolean; keepNoncesFrom?: S },
 ): void {
-  const recorded = withJob(spec, { state: "suspended" });
-  if (recorded.job && opts.keepNoncesFrom?.job) {
-    // Trigger nonces are reconciled separately; the diff must not see them as pending.
-    recorded.job.savepointTriggerNonce = opts.keepNoncesFrom.job.savepointTriggerNonce;
-    recorded.job.checkpointTriggerNonce = opts.keepNoncesFrom.job.checkpointTriggerNonce;
-  }
+  const recorded = withNoncesOf(withJob(spec, { state: "suspended" }), opts.keepNoncesFrom);
   const status = p.status;
   status.error = undefined;
   status.reconciliationStatus.reconciliationTimestamp = p.env.now();
+  if (status.reconciliationStatus.state === "ROLLING_BACK") {
+    recordRollbackStep(p, recorded);
+    return;
+  }
   status.reconciliationStatus.state = "UPGRADING";
   writeReconciled(p, recorded, opts.firstDeployment);
   recordGeneration(p);
@@ -89,16 +118,34 @@ export function markBeforeDeploy<S extends JobResourceSpec>(
 /** The deploy went through (or the job was suspended): record the spec with its real job state. */
 export function markDeployed<S extends JobResourceSpec>(
   p: Books<S> & Pick<ResourcePass<S>, "generation" | "env">,
-  spec: S,
-  opts: { firstDeployment?: boolean } = {},
+  deployed: S,
+  opts: { firstDeployment?: boolean; keepNoncesFrom?: S } = {},
 ): void {
+  const spec = withNoncesOf(structuredClone(deployed), opts.keepNoncesFrom);
   const status = p.status;
   status.reconciliationStatus.reconciliationTimestamp = p.env.now();
+  if (status.reconciliationStatus.state === "ROLLING_BACK") {
+    recordRollbackStep(p, spec);
+    status.reconciliationStatus.state = "ROLLED_BACK";
+    return;
+  }
   status.reconciliationStatus.state = "DEPLOYED";
   writeReconciled(p, spec, opts.firstDeployment ?? false);
   recordGeneration(p);
   // A suspended target is reached the moment it is recorded: nothing can fail afterwards.
   if (spec.job?.state === "suspended") markStable(status);
+}
+
+/**
+ * A step of a rollback (FKO updateStatusForSpecReconciliation while ROLLING_BACK): the failed
+ * spec stays recorded, with the job state and restore mode of `target` (the stable spec being
+ * deployed), so the next upgrade stops and restores the job correctly.
+ */
+function recordRollbackStep<S extends JobResourceSpec>(p: Books<S>, target: S): void {
+  const current = lastReconciled(p);
+  if (!current || !target.job) return;
+  const job = { state: target.job.state, upgradeMode: target.job.upgradeMode };
+  writeReconciled(p, withJob(current.spec, job), current.firstDeployment);
 }
 
 function recordGeneration(p: Pick<ResourcePass, "generation" | "status">): void {

@@ -31,6 +31,11 @@ export type UpgradeFacts = Pick<
 
 /** `P` is the pass type of the kind (see ResourcePass); every method gets the current pass. */
 export interface JobDriver<P extends { readonly spec: unknown }> {
+  /**
+   * FKO's event component for this kind's errors (part of the event name, so counts continue
+   * across a migration): JobManagerDeployment for FlinkDeployments, Job for session jobs.
+   */
+  readonly errorComponent: "JobManagerDeployment" | "Job";
   /** The status to persist, with what FKO recomputes on every write (lifecycle, conditions). */
   statusToWrite(p: P): unknown;
   /** The FlinkDeployment whose JobManager serves the job's REST API. */
@@ -39,6 +44,11 @@ export interface JobDriver<P extends { readonly spec: unknown }> {
   flinkVersion(p: P): FlinkVersion | undefined;
   /** How the job's cluster runs (`spec.mode`): what some spec changes mean depends on it. */
   deploymentMode(p: P): KubernetesDeploymentMode;
+  /**
+   * Continues the pass with another spec (the last valid one, or the stable spec of a
+   * rollback), recomputing what derives from it.
+   */
+  useSpec(p: P, spec: P["spec"]): void;
   /** The JobManager answers REST, so the job can be observed, stopped and snapshotted. */
   jobManagerReady(p: P): boolean;
   upgradeFacts(p: P): Promise<UpgradeFacts>;

@@ -20,13 +20,15 @@ export const JOB_NOT_FOUND = "Job Not Found";
 
 /**
  * Whether there is anything to observe (FKO isResourceReadyToBeObserved): something was
- * deployed, and an interrupted upgrade either reached the cluster (then it is recorded as
+ * deployed, no rollback is replacing it, and an interrupted upgrade either reached the cluster (then it is recorded as
  * deployed now) or did not (then nothing runs that belongs to the recorded spec).
  */
 export async function readyToObserve(p: ResourcePass): Promise<boolean> {
   const rec = lastReconciled(p);
   if (!rec) return false;
   const status = p.status;
+  // What runs during a rollback is being replaced; its status is observed once it is done.
+  if (status.reconciliationStatus.state === "ROLLING_BACK") return false;
   if (status.reconciliationStatus.state !== "UPGRADING") return true;
   if (status.jobStatus.state === "CANCELLING") return true;
   if (await p.driver.alreadyDeployed(p)) {

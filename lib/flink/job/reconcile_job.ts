@@ -13,7 +13,9 @@ import { describeDiff, diffSpecs } from "../spec/diff.ts";
 import { savepointDirectory } from "../spec/state_dirs.ts";
 import { checkpointInfoRequired, decideJobUpgrade, type JobUpgradeInput } from "../spec/upgrade.ts";
 import {
+  deployedSpec,
   lastReconciled,
+  lastStable,
   markBeforeDeploy,
   markDeployed,
   markStable,
@@ -32,6 +34,7 @@ import {
   save,
   uidOf,
 } from "./resource_pass.ts";
+import { rollBackIfDue } from "./rollback.ts";
 import { resolveSnapshotReference } from "./snapshot_reference.ts";
 import { restorePathFor } from "./snapshot_records.ts";
 import { reconcileSnapshotDuties } from "./snapshot_triggers.ts";
@@ -45,12 +48,22 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
   if (!rec) return await firstDeploy(p);
   const pendingSnapshot = await waitForPendingSnapshot(p);
   if (pendingSnapshot) return pendingSnapshot;
+  const wasUpgrading = p.status.reconciliationStatus.state === "UPGRADING";
+  // While rolling back, the recorded job state is the rollback's (the failed job is stopped),
+  // not a change the user asked for.
+  const compared = p.status.reconciliationStatus.state === "ROLLING_BACK"
+    ? withJob(rec.spec, { state: p.spec.job?.state })
+    : rec.spec;
+  const diff = diffSpecs(p.kind, compared, p.spec, { mode: p.driver.deploymentMode(p) });
+  if (await rollBackIfDue(p, rec, diff.type !== "IGNORE" || wasUpgrading)) {
+    return await reconcileJobChange(p, rec, false);
+  }
   const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
-  const diff = diffSpecs(p.kind, rec.spec, p.spec, { mode: p.driver.deploymentMode(p) });
   if (diff.type !== "IGNORE" || upgrading) {
+    if (await stableSpecRequested(p, rec)) return requeue(p);
     const generation = p.generation ?? 0;
     let specChanged: Promise<void> | undefined;
-    if (!upgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
+    if (!wasUpgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
       p.memory.specChangedGeneration.set(uidOf(p), generation);
       // Recorded while the change is acted on (the event changes nothing the action depends on),
       // and done before the pass ends.
@@ -58,6 +71,7 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
         type: "Normal",
         reason: "SpecChanged",
         message: describeDiff(diff),
+        component: "JobManagerDeployment",
       });
     }
     try {
@@ -69,6 +83,25 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
   }
   if (p.generation !== undefined) p.status.observedGeneration = p.generation;
   return await reconcileOtherChanges(p, rec);
+}
+
+/**
+ * After a rollback, a spec equal to the stable one that runs needs no deploy (FKO
+ * checkNewSpecAlreadyDeployed): it is recorded as deployed, and the rollback is over.
+ */
+async function stableSpecRequested(
+  p: ResourcePass,
+  rec: ReconciledSpec<JobResourceSpec>,
+): Promise<boolean> {
+  if (p.status.reconciliationStatus.state !== "ROLLED_BACK") return false;
+  const stable = lastStable(p);
+  const mode = { mode: p.driver.deploymentMode(p) };
+  if (!stable || diffSpecs(p.kind, stable, p.spec, mode).type !== "IGNORE") return false;
+  log.info("the spec is the stable spec that runs since the rollback; nothing to deploy");
+  const running = withJob(p.spec, { state: "running", upgradeMode: rec.spec.job?.upgradeMode });
+  markDeployed(p, running, { keepNoncesFrom: rec.spec });
+  await save(p, "deployed");
+  return true;
 }
 
 export function requeue(p: ResourcePass): Action {
@@ -111,7 +144,7 @@ async function reconcileJobChange(
   const spec = p.spec;
   const desired = spec.job!.state;
 
-  if (savepointRedeploy) return await redeployFromSavepoint(p);
+  if (savepointRedeploy) return await redeployFromSavepoint(p, rec);
 
   if (rec.spec.job?.state === "running") {
     const decision = decideJobUpgrade(await upgradeInput(p, rec));
@@ -134,6 +167,7 @@ async function reconcileJobChange(
           type: "Normal",
           reason: "Suspended",
           message: "Suspending existing deployment.",
+          component: "JobManagerDeployment",
         });
         try {
           await suspendJob(p, decision.suspend);
@@ -143,7 +177,7 @@ async function reconcileJobChange(
         recordRestoreMode(p, decision.restoreMode);
         const target = withJob(spec, { upgradeMode: decision.restoreMode });
         if (desired === "suspended") {
-          markDeployed(p, withJob(target, { state: "suspended" }));
+          markDeployed(p, withJob(target, { state: "suspended" }), { keepNoncesFrom: rec.spec });
           await save(p, "suspended");
           return requeue(p);
         }
@@ -161,6 +195,7 @@ async function reconcileJobChange(
     markDeployed(
       p,
       withJob(spec, { state: "suspended", upgradeMode: current.spec.job?.upgradeMode }),
+      { keepNoncesFrom: current.spec },
     );
     await save(p, "suspended");
     return requeue(p);
@@ -181,13 +216,16 @@ async function restore(p: ResourcePass, current: ReconciledSpec<JobResourceSpec>
   await save(p, "before-restore");
   const savepointPath = restoreMode === "savepoint" ? await restorePathFor(p) : undefined;
   await p.driver.deploy(p, spec, { savepointPath, requireHa: restoreMode === "last-state" });
-  markDeployed(p, withJob(target, { state: "running" }));
+  markDeployed(p, withJob(target, { state: "running" }), { keepNoncesFrom: current.spec });
   await save(p, "deployed");
   return requeue(p);
 }
 
 /** savepointRedeployNonce: throw away the running job and start from initialSavepointPath. */
-async function redeployFromSavepoint(p: ResourcePass): Promise<Action> {
+async function redeployFromSavepoint(
+  p: ResourcePass,
+  rec: ReconciledSpec<JobResourceSpec>,
+): Promise<Action> {
   const spec = p.spec;
   const job = spec.job!;
   const path = job.flinkStateSnapshotReference
@@ -203,16 +241,17 @@ async function redeployFromSavepoint(p: ResourcePass): Promise<Action> {
     type: "Normal",
     reason: "Suspended",
     message: "Suspending existing deployment.",
+    component: "JobManagerDeployment",
   });
   await suspendJob(p, "STATELESS");
   p.status.jobStatus.upgradeSavepointPath = path;
   const target = withJob(spec, { upgradeMode: "savepoint" });
-  markBeforeDeploy(p, target, { firstDeployment: false });
+  markBeforeDeploy(p, target, { firstDeployment: false, keepNoncesFrom: rec.spec });
   await save(p, "before-redeploy");
   if (job.state === "running") {
     await p.driver.deploy(p, spec, { savepointPath: path, requireHa: false });
   }
-  markDeployed(p, withJob(target, { state: job.state }));
+  markDeployed(p, withJob(target, { state: job.state }), { keepNoncesFrom: rec.spec });
   // No rollback ever goes back past a manual redeploy.
   markStable(p.status);
   await save(p, "deployed");
@@ -278,10 +317,12 @@ async function restartFailedJob(
   const stateless = rec.spec.job?.upgradeMode === "stateless" ||
     p.spec.job?.upgradeMode === "stateless";
   const path = stateless ? undefined : p.status.jobStatus.upgradeSavepointPath;
-  const target = withJob(rec.spec, { upgradeMode: path ? "savepoint" : "stateless" });
+  // After a rollback the stable spec runs, and is what restarts.
+  const running = deployedSpec(p) ?? rec.spec;
+  const target = withJob(running, { upgradeMode: path ? "savepoint" : "stateless" });
   markBeforeDeploy(p, target, { firstDeployment: false });
   await save(p, "before-restart");
-  await p.driver.deploy(p, rec.spec, { savepointPath: path, requireHa: false });
+  await p.driver.deploy(p, running, { savepointPath: path, requireHa: false });
   markDeployed(p, withJob(target, { state: "running" }));
   await save(p, "deployed");
   return requeue(p);

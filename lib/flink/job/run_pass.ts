@@ -32,8 +32,6 @@ export interface PassSteps<P extends ResourcePass> {
   observe(p: P): Promise<Action | undefined>;
   /** Problems of the current spec; empty when it is valid. */
   validate(p: P): ValidationIssue[];
-  /** Continues the pass with `spec` (the last valid one), recomputing what derives from it. */
-  useSpec(p: P, spec: P["spec"]): void;
   reconcile(p: P): Promise<Action>;
 }
 
@@ -59,7 +57,7 @@ export async function runPass<P extends ResourcePass>(p: P, steps: PassSteps<P>)
     }
     // Keep managing what was last deployed; the invalid spec is ignored until it is fixed.
     const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
-    steps.useSpec(p, upgrading ? withJob(rec.spec, { state: "running" }) : rec.spec);
+    p.driver.useSpec(p, upgrading ? withJob(rec.spec, { state: "running" }) : rec.spec);
     p.generation = p.status.observedGeneration;
   }
   await save(p);
@@ -117,7 +115,7 @@ function nextVersion(version: FlinkVersion): FlinkVersion {
 export interface ErrorRecording {
   /** Event reason; default from the error. */
   reason?: string;
-  /** FKO's event component; default Operator. */
+  /** FKO's event component; default the kind's (JobDriver.errorComponent). */
   component?: string;
   /** FKO exception class in the error JSON. */
   type?: string;
@@ -150,7 +148,7 @@ export async function recordError(
     type: waiting ? "Normal" : "Warning",
     reason,
     message: error.message,
-    component: how.component ?? "Operator",
+    component: how.component ?? p.driver.errorComponent,
   });
   try {
     await save(p);

@@ -58,7 +58,7 @@ export function flinkSessionJobController(env: JobEnv): ControllerSpec<RawResour
     async onError(raw, err, ctx) {
       const parsed = safeParseFlinkSessionJob(raw);
       if (!parsed.ok) return;
-      await recordError(passOf(raw, parsed.value, ctx, env, memory), err, { component: "Job" });
+      await recordError(passOf(raw, parsed.value, ctx, env, memory), err);
     },
     forget(raw) {
       if (raw.metadata.uid) memory.forget(raw.metadata.uid);
@@ -136,10 +136,6 @@ async function runSessionJobPass(p: SessionJobPass): Promise<Action> {
           addressesOf: jarHost,
         },
       }),
-    useSpec(p, spec) {
-      p.spec = spec;
-      p.rc = sessionJobConfig(p.env.config, p.ns, spec, p.session?.spec);
-    },
     async reconcile(p) {
       // FKO readyToReconcile: nothing is submitted or stopped while the cluster cannot take it.
       const wait = sessionClusterWait(p.ns, p.driver.clusterId(p), p.session);

@@ -14,12 +14,14 @@ import type { JobDriver } from "../job/job_driver.ts";
 import { inFlightDelayMs } from "../job/pass_delay.ts";
 import { rest } from "../job/resource_pass.ts";
 import { cancelJob } from "../job/stop_job.ts";
+import { sessionJobConfig } from "../session_job_config.ts";
 import { computeLifecycleState } from "../spec/lifecycle.ts";
 import type { SessionJobPass } from "./pass.ts";
 import { sessionClusterReady } from "./session_cluster.ts";
 import { submitSessionJob } from "./submit.ts";
 
 export const sessionJobDriver: JobDriver<SessionJobPass> = {
+  errorComponent: "Job",
   statusToWrite(p): FlinkSessionJobStatus {
     p.status.lifecycleState = computeLifecycleState(p.status, { kind: "FlinkSessionJob" });
     return toKnownFields(FlinkSessionJobStatusSchema, p.status);
@@ -28,6 +30,10 @@ export const sessionJobDriver: JobDriver<SessionJobPass> = {
   clusterId: (p) => lastReconciled(p)?.spec.deploymentName ?? p.spec.deploymentName ?? "",
   flinkVersion: (p) => p.session?.spec.flinkVersion,
   deploymentMode: (p) => p.session?.spec.mode ?? "native",
+  useSpec(p, spec) {
+    p.spec = spec;
+    p.rc = sessionJobConfig(p.env.config, p.ns, spec, p.session?.spec);
+  },
   jobManagerReady: (p) => sessionClusterReady(p.session),
 
   upgradeFacts: (p) =>

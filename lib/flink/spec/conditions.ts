@@ -200,6 +200,15 @@ function progressing(facts: Facts): Condition {
       message: "Rolling back to the last stable spec",
     };
   }
+  if (facts.lifecycle === "ROLLED_BACK") {
+    return {
+      type,
+      status: "False",
+      reason: "RolledBack",
+      message: "Rolled back to the last stable spec: the new spec did not become stable within " +
+        "kubernetes.operator.deployment.readiness.timeout; fix the spec and apply it again",
+    };
+  }
   if (facts.lifecycle === "DEPLOYED" && !facts.up) {
     if (facts.degradedReason !== undefined) {
       return { type, status: "False", reason: "Degraded", message: "Deployment is degraded" };

@@ -5,7 +5,8 @@
  */
 import type { FlinkVersion, JobState, ReconciliationState, UpgradeMode } from "../../api/mod.ts";
 
-export interface RollbackInput {
+/** What decides whether a rollback is due, before asking the cluster (cheap, pure facts). */
+export interface RollbackTiming {
   /** `kubernetes.operator.deployment.rollback.enabled` (observe config). */
   readonly rollbackEnabled: boolean;
   readonly reconciliationState: ReconciliationState;
@@ -19,21 +20,26 @@ export interface RollbackInput {
   readonly lastStableFlinkVersion?: FlinkVersion;
   /** flinkVersion of the current spec. */
   readonly flinkVersion?: FlinkVersion;
-  /** lastReconciled `job.upgradeMode` (restore mode); undefined for session clusters. */
-  readonly lastReconciledUpgradeMode?: UpgradeMode;
   /** `reconciliationStatus.reconciliationTimestamp`, epoch ms. */
   readonly reconciliationTimestamp: number;
   /** `kubernetes.operator.deployment.readiness.timeout` in ms. */
   readonly readinessTimeoutMs: number;
   /** Epoch ms. */
   readonly now: number;
+}
+
+export interface RollbackInput extends RollbackTiming {
+  /** lastReconciled `job.upgradeMode` (restore mode); undefined for session clusters. */
+  readonly lastReconciledUpgradeMode?: UpgradeMode;
   readonly jobManagerPodNeverStarted: boolean;
   readonly haMetadataAvailable: boolean;
 }
 
-export function shouldRollBack(input: RollbackInput): boolean {
-  // A rollback in progress runs to its end (a spec change then abandons it in the controller).
-  if (input.reconciliationState === "ROLLING_BACK") return true;
+/**
+ * The deployed spec has not become stable within the readiness timeout and there is a stable
+ * spec worth going back to. Whether it can be done safely is {@link shouldRollBack}'s part.
+ */
+export function rollbackDue(input: RollbackTiming): boolean {
   if (input.specChanged) return false;
   if (!input.rollbackEnabled || input.reconciliationState === "ROLLED_BACK") return false;
   if (input.lastStableSpec === undefined) return false; // nothing to go back to
@@ -41,7 +47,13 @@ export function shouldRollBack(input: RollbackInput): boolean {
   // Rolling back into a suspended job, or across a Flink version, would not restore service.
   if (input.lastStableJobState === "suspended") return false;
   if (input.lastStableFlinkVersion !== input.flinkVersion) return false;
-  if (!(input.now - input.readinessTimeoutMs > input.reconciliationTimestamp)) return false;
+  return input.now - input.readinessTimeoutMs > input.reconciliationTimestamp;
+}
+
+export function shouldRollBack(input: RollbackInput): boolean {
+  // A rollback in progress runs to its end (a spec change then abandons it in the controller).
+  if (input.reconciliationState === "ROLLING_BACK") return true;
+  if (!rollbackDue(input)) return false;
   // The JobManager never ran, so no HA data was written; the savepoint it was started from is
   // still the state to return to.
   if (input.lastReconciledUpgradeMode === "savepoint" && input.jobManagerPodNeverStarted) {

@@ -13,6 +13,8 @@ import {
   snapshotCrdServed,
 } from "./flink/snapshot/mod.ts";
 import type { JobEnv } from "./flink/job/resource_pass.ts";
+import type { SnapshotEnv } from "./flink/snapshot/snapshot_pass.ts";
+import { CanaryTracker, withCanaries } from "./flink/canary.ts";
 import {
   chooseRestAccessMode,
   isRunningInPod,
@@ -21,7 +23,13 @@ import {
 
 export interface ControllerDeps {
   client: KubeClient;
+  /** The configuration at start; what is read once (namespaces, selector, ...) comes from here. */
   config: OperatorConfig;
+  /**
+   * With dynamic configuration: the current configuration, read by every reconcile (so a
+   * reloaded one applies from each resource's next pass). Absent: `config` throughout.
+   */
+  dynamicConfig?: { readonly current: OperatorConfig };
   /** `--rest-access`; picked automatically when absent. */
   restAccess?: string;
   /** Called after every named write-ahead status write (crash-safety tests; see JobEnv). */
@@ -46,25 +54,52 @@ export async function registerControllers(
   // job controllers record snapshots in the legacy status fields.
   const snapshotResources = deps.config.snapshotResourceEnabled &&
     await snapshotCrdServed(deps.client);
+  const current = () => deps.dynamicConfig?.current ?? deps.config;
   const jobEnv: JobEnv = {
-    config: deps.config,
+    get config() {
+      return current();
+    },
     restAccess: access.mode,
     now: () => Date.now(),
     snapshotResources,
     afterWrite: deps.afterWrite,
   };
   if (snapshotResources) {
-    manager.add(flinkStateSnapshotController({
-      config: deps.config,
+    const raw = {
+      get raw() {
+        return current().raw;
+      },
+    };
+    const snapshotEnv: SnapshotEnv = {
+      get config() {
+        return current();
+      },
       restAccess: access.mode,
       now: () => Date.now(),
-      resolvers: [flinkDeploymentJobResolver(deps.config), flinkSessionJobResolver(deps.config)],
-    }));
+      resolvers: [flinkDeploymentJobResolver(raw), flinkSessionJobResolver(raw)],
+    };
+    manager.add(flinkStateSnapshotController(snapshotEnv));
     kinds.push(FlinkStateSnapshots);
   } else {
     log.info("FlinkStateSnapshot resources disabled: snapshots go to the legacy status fields");
   }
-  manager.add(flinkDeploymentController(jobEnv));
-  manager.add(flinkSessionJobController(jobEnv));
+  // Canary resources (FKO): tracked for the health probe, never deployed.
+  const canaryTimeoutMs = () => current().health.canaryResourceTimeoutMs;
+  const deploymentCanaries = new CanaryTracker({
+    client: deps.client,
+    type: FlinkDeployments,
+    timeoutMs: canaryTimeoutMs,
+  });
+  const sessionJobCanaries = new CanaryTracker({
+    client: deps.client,
+    type: FlinkSessionJobs,
+    timeoutMs: canaryTimeoutMs,
+  });
+  manager.addHealthCheck(
+    "a canary resource was not reconciled within kubernetes.operator.health.canary.resource.timeout",
+    () => deploymentCanaries.healthy && sessionJobCanaries.healthy,
+  );
+  manager.add(withCanaries(flinkDeploymentController(jobEnv), deploymentCanaries));
+  manager.add(withCanaries(flinkSessionJobController(jobEnv), sessionJobCanaries));
   return kinds;
 }

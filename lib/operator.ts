@@ -1,6 +1,9 @@
 import { parseArgs } from "./cli/args.ts";
 import { ConfigError } from "./config/config_error.ts";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operator_config.ts";
+import { DynamicConfig } from "./config/dynamic_config.ts";
+import { noEffectWarnings } from "./config/no_effect.ts";
+import { applyReload } from "./config_reload.ts";
 import { KubeClient } from "./kube/client.ts";
 import { getLogger, setupLogging } from "./log.ts";
 import {
@@ -63,6 +66,7 @@ export async function runOperator(
   setupLogging({ format: config.logging.format, level: config.logging.level });
   const log = getLogger("operator");
   for (const warning of config.warnings) log.warn(warning);
+  for (const warning of noEffectWarnings(config.raw)) log.warn(warning);
 
   let client: KubeClient;
   try {
@@ -112,9 +116,12 @@ export async function runOperator(
     const fkoMetrics = fkoMetricsFor(config, env);
     manager.metrics.registry.register(fkoMetrics);
     manager.observers.push(fkoMetrics);
+    // FKO's dynamic configuration: the same sources, read again every check interval.
+    const dynamicConfig = new DynamicConfig(config, () => loadOperatorConfig({ args: argv, env }));
     const kinds = await registerControllers(manager, {
       client,
       config,
+      dynamicConfig,
       restAccess,
       afterWrite: hooks.afterWrite,
     });
@@ -135,7 +142,27 @@ export async function runOperator(
         ns: namespaces?.join(",") ?? "all namespaces",
       },
     );
-    const exit = await manager.run(stop.signal);
+    const reloads = new AbortController();
+    const reloading = config.dynamicConfig.enabled
+      ? dynamicConfig.run(
+        config.dynamicConfig.checkIntervalMs,
+        reloads.signal,
+        (result) => applyReload(result, manager, log),
+      )
+      : undefined;
+    if (reloading) {
+      log.info("dynamic configuration: checking {sources} every {ms} ms", {
+        sources: config.sources.join(", ") || "the command line and environment",
+        ms: config.dynamicConfig.checkIntervalMs,
+      });
+    }
+    let exit;
+    try {
+      exit = await manager.run(stop.signal);
+    } finally {
+      reloads.abort();
+      await reloading;
+    }
     if (exit === "leadership-lost") {
       log.error("leadership lost: exiting so a new instance starts from a clean state");
       return 1;

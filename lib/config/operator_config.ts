@@ -340,6 +340,8 @@ function checkSemantics(config: OperatorConfig): ConfigProblem[] {
     [OPTIONS.leaderElectionLeaseDuration, config.leaderElection.leaseDurationMs],
     [OPTIONS.leaderElectionRenewDeadline, config.leaderElection.renewDeadlineMs],
     [OPTIONS.leaderElectionRetryPeriod, config.leaderElection.retryPeriodMs],
+    [OPTIONS.dynamicConfigCheckInterval, config.dynamicConfig.checkIntervalMs],
+    [OPTIONS.healthCanaryResourceTimeout, config.health.canaryResourceTimeoutMs],
   ];
   for (const [option, value] of positive) {
     if (value !== undefined && value <= 0) {

@@ -20,6 +20,18 @@ export type OptionType =
   | "list"
   | "periodic";
 
+/**
+ * What setting an option does in this operator, as documented in the option reference:
+ * - `shownBy`: it works; these test files (paths from the repository root) show it;
+ * - `noEffect`: it is accepted (and validated) but changes nothing here, for the reason given;
+ *   the operator warns once when it is set to a non-default value;
+ * - `pending`: not settled yet (being worked on, or no test shows it yet), for the reason given.
+ */
+export type OptionEffect =
+  | { readonly shownBy: readonly string[] }
+  | { readonly noEffect: string }
+  | { readonly pending: string };
+
 /** A typed operator option, mirroring Flink's `ConfigOption`. */
 export interface ConfigOption<T> {
   readonly key: string;
@@ -32,6 +44,7 @@ export interface ConfigOption<T> {
   readonly defaultValue: T;
   readonly scope: OptionScope;
   readonly description: string;
+  readonly effect: OptionEffect;
   /** Converts a configured string; throws {@link InvalidValueError} (without the key) if invalid. */
   parse(text: string): T;
 }
@@ -47,6 +60,7 @@ interface OptionSpec<D extends string | undefined> {
   readonly default: D;
   readonly scope: OptionScope;
   readonly description: string;
+  readonly effect: OptionEffect;
   readonly deprecatedKeys?: readonly string[];
 }
 
@@ -65,6 +79,7 @@ function define<T, D extends string | undefined>(
     defaultValue: (spec.default === undefined ? undefined : parse(spec.default)) as Defaulted<T, D>,
     scope: spec.scope,
     description: spec.description,
+    effect: spec.effect,
     parse,
   };
 }

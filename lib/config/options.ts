@@ -7,12 +7,19 @@ import {
   intOption,
   listOption,
   mapOption,
+  type OptionEffect,
   type OptionScope,
   periodicOption,
   stringOption,
 } from "./option.ts";
 
-export { type ConfigOption, type FlatConfig, getOption, type OptionScope } from "./option.ts";
+export {
+  type ConfigOption,
+  type FlatConfig,
+  getOption,
+  type OptionEffect,
+  type OptionScope,
+} from "./option.ts";
 
 const P = "kubernetes.operator.";
 
@@ -27,6 +34,9 @@ export const OPTIONS = {
     default: "false",
     scope: "resource",
     description: "Upgrade without waiting for an in-progress (legacy) savepoint to finish.",
+    effect: {
+      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
+    },
   }),
   jobUpgradeLastStateFallbackEnabled: boolOption({
     key: `${P}job.upgrade.last-state-fallback.enabled`,
@@ -34,6 +44,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "In savepoint upgrade mode, fall back to a last-state upgrade when the job is not running.",
+    effect: { shownBy: ["tests/integration/deployment_failures_test.ts"] },
   }),
   jobUpgradeLastStateJobCancelEnabled: boolOption({
     key: `${P}job.upgrade.last-state.job-cancel.enabled`,
@@ -41,6 +52,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Cancel the job via REST for application last-state upgrades instead of deleting the JobManager.",
+    effect: { shownBy: ["tests/unit/spec_upgrade_test.ts"] },
   }),
   jobUpgradeLastStateMaxAllowedCheckpointAge: durationOption({
     key: `${P}job.upgrade.last-state.max.allowed.checkpoint.age`,
@@ -48,6 +60,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "If the newest checkpoint of a running job is older than this, upgrade with a savepoint instead.",
+    effect: { shownBy: ["tests/integration/deployment_modes_test.ts"] },
   }),
   jobUpgradeInplaceScalingEnabled: boolOption({
     key: `${P}job.upgrade.inplace-scaling.enabled`,
@@ -55,12 +68,14 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Apply parallelism-override-only changes through the resource-requirements REST API (Flink >= 1.18).",
+    effect: { pending: "in progress" },
   }),
   jobRestartFailed: boolOption({
     key: `${P}job.restart.failed`,
     default: "false",
     scope: "resource",
     description: "Redeploy jobs that reached the FAILED state.",
+    effect: { shownBy: ["tests/integration/sessionjob_snapshot_test.ts"] },
   }),
   jobSavepointOnDeletion: boolOption({
     key: `${P}job.savepoint-on-deletion`,
@@ -68,12 +83,19 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Stop the job with a savepoint when the resource is deleted (otherwise cancel it).",
+    effect: {
+      shownBy: [
+        "tests/integration/deployment_modes_test.ts",
+        "tests/integration/sessionjob_snapshot_test.ts",
+      ],
+    },
   }),
   jobDrainOnSavepointDeletion: boolOption({
     key: `${P}job.drain-on-savepoint-deletion`,
     default: "false",
     scope: "resource",
     description: "Pass drain=true on every stop-with-savepoint.",
+    effect: { pending: "to confirm: read by lib/flink/job/stop_job.ts; no test shows it yet" },
   }),
   deploymentRollbackEnabled: boolOption({
     key: `${P}deployment.rollback.enabled`,
@@ -81,12 +103,14 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Roll back to the last stable spec when an upgrade does not become ready (needs HA).",
+    effect: { pending: "in progress" },
   }),
   deploymentReadinessTimeout: durationOption({
     key: `${P}deployment.readiness.timeout`,
     default: "5 min",
     scope: "resource",
     description: "Time a new spec has to become stable before it is rolled back.",
+    effect: { pending: "in progress" },
   }),
   jmDeploymentRecoveryEnabled: boolOption({
     key: `${P}jm-deployment-recovery.enabled`,
@@ -94,6 +118,7 @@ export const OPTIONS = {
     default: "true",
     scope: "resource",
     description: "Recreate a missing JobManager Deployment (needs HA or a stateless job).",
+    effect: { shownBy: ["tests/integration/deployment_failures_test.ts"] },
   }),
   jmDeploymentShutdownTtl: durationOption({
     key: `${P}jm-deployment.shutdown-ttl`,
@@ -101,36 +126,42 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Delete the JobManager Deployment of a finished, failed or suspended application after this time.",
+    effect: { pending: "in progress" },
   }),
   jmDeploymentStartupProbeEnabled: boolOption({
     key: `${P}jm-deployment.startup.probe.enabled`,
     default: "true",
     scope: "resource",
     description: "Add a startup probe to the JobManager container when it has none.",
+    effect: { shownBy: ["tests/unit/render_cluster_objects_test.ts"] },
   }),
   clusterHealthCheckEnabled: boolOption({
     key: `${P}cluster.health-check.enabled`,
     default: "false",
     scope: "resource",
     description: "Restart clusters whose job is found unhealthy.",
+    effect: { pending: "in progress" },
   }),
   clusterHealthCheckRestartsWindow: durationOption({
     key: `${P}cluster.health-check.restarts.window`,
     default: "2 min",
     scope: "resource",
     description: "Window over which job restarts are counted.",
+    effect: { pending: "in progress" },
   }),
   clusterHealthCheckRestartsThreshold: intOption({
     key: `${P}cluster.health-check.restarts.threshold`,
     default: "64",
     scope: "resource",
     description: "Restarts within the window that mark the job unhealthy.",
+    effect: { pending: "in progress" },
   }),
   clusterHealthCheckCheckpointProgressEnabled: boolOption({
     key: `${P}cluster.health-check.checkpoint-progress.enabled`,
     default: "true",
     scope: "resource",
     description: "Also treat a job without checkpoint progress as unhealthy.",
+    effect: { pending: "in progress" },
   }),
   clusterHealthCheckCheckpointProgressWindow: durationOption({
     key: `${P}cluster.health-check.checkpoint-progress.window`,
@@ -138,12 +169,14 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Window without a completed checkpoint that marks the job unhealthy; at least max(interval, timeout) x (tolerable failures + 2).",
+    effect: { pending: "in progress" },
   }),
   periodicSavepointInterval: periodicOption({
     key: `${P}periodic.savepoint.interval`,
     default: "",
     scope: "resource",
     description: "Trigger savepoints periodically: a duration (6 h) or a Quartz cron expression.",
+    effect: { shownBy: ["tests/integration/snapshot_periodic_test.ts"] },
   }),
   periodicCheckpointInterval: periodicOption({
     key: `${P}periodic.checkpoint.interval`,
@@ -151,18 +184,26 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Trigger checkpoints periodically (Flink >= 1.17): a duration or a Quartz cron expression.",
+    effect: { shownBy: ["tests/integration/snapshot_periodic_test.ts"] },
   }),
   savepointFormatType: enumOption(["CANONICAL", "NATIVE"], {
     key: `${P}savepoint.format.type`,
     default: "CANONICAL",
     scope: "resource",
     description: "Format of savepoints the operator triggers.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/snapshot_records.ts and stop_job.ts; no test shows it yet",
+    },
   }),
   checkpointType: enumOption(["FULL", "INCREMENTAL"], {
     key: `${P}checkpoint.type`,
     default: "FULL",
     scope: "resource",
     description: "Type of checkpoints the operator triggers.",
+    effect: {
+      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
+    },
   }),
   savepointTriggerGracePeriod: durationOption({
     key: `${P}savepoint.trigger.grace-period`,
@@ -170,12 +211,16 @@ export const OPTIONS = {
     default: "1 min",
     scope: "resource",
     description: "Legacy mode: a savepoint trigger failing within this time is retried.",
+    effect: { shownBy: ["tests/integration/snapshot_legacy_test.ts"] },
   }),
   checkpointTriggerGracePeriod: durationOption({
     key: `${P}checkpoint.trigger.grace-period`,
     default: "1 min",
     scope: "resource",
     description: "Legacy mode: a checkpoint trigger failing within this time is retried.",
+    effect: {
+      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
+    },
   }),
   snapshotResourceEnabled: boolOption({
     key: `${P}snapshot.resource.enabled`,
@@ -183,36 +228,50 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Record snapshots as FlinkStateSnapshot resources (false: legacy status fields; forced off without the CRD).",
+    effect: {
+      shownBy: [
+        "tests/integration/snapshot_legacy_test.ts",
+        "tests/integration/sessionjob_snapshot_test.ts",
+      ],
+    },
   }),
   savepointCleanupEnabled: boolOption({
     key: `${P}savepoint.cleanup.enabled`,
     default: "true",
     scope: "resource",
     description: "Clean up the snapshot history.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/snapshot_triggers.ts and legacy_snapshots.ts; no test shows it yet",
+    },
   }),
   savepointDisposeOnDelete: boolOption({
     key: `${P}savepoint.dispose-on-delete`,
     default: "false",
     scope: "resource",
     description: "Set disposeOnDelete on savepoint resources the operator creates.",
+    effect: { shownBy: ["tests/integration/snapshot_periodic_test.ts"] },
   }),
   savepointHistoryMaxAge: durationOption({
     key: `${P}savepoint.history.max.age`,
     default: "24 h",
     scope: "resource",
     description: "Maximum age of periodic and upgrade savepoints kept in the history.",
+    effect: { shownBy: ["tests/integration/snapshot_periodic_test.ts"] },
   }),
   savepointHistoryMaxCount: intOption({
     key: `${P}savepoint.history.max.count`,
     default: "10",
     scope: "resource",
     description: "Maximum number of periodic and upgrade savepoints kept in the history.",
+    effect: { shownBy: ["tests/integration/snapshot_periodic_test.ts"] },
   }),
   sessionDeletionBlockOnSessionJobs: boolOption({
     key: `${P}session.deletion.block-on-session-jobs`,
     default: "true",
     scope: "resource",
     description: "Block deleting a session cluster while FlinkSessionJobs reference it.",
+    effect: { shownBy: ["tests/integration/sessionjob_lifecycle_test.ts"] },
   }),
   sessionDeletionBlockOnUnmanagedJobs: boolOption({
     key: `${P}session.deletion.block-on-unmanaged-jobs`,
@@ -221,24 +280,30 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Also block while jobs not managed by resources are running (only with block-on-session-jobs).",
+    effect: {
+      pending: "to confirm: read by lib/flink/deployment/cleanup.ts; no test shows it yet",
+    },
   }),
   podTemplateMergeArraysByName: boolOption({
     key: `${P}pod-template.merge-arrays-by-name`,
     default: "false",
     scope: "resource",
     description: "Merge pod template arrays by element name instead of by position.",
+    effect: { pending: "in progress" },
   }),
   exceptionLabelMapper: mapOption({
     key: `${P}exception.label.mapper`,
     default: "",
     scope: "resource",
     description: "regex:label pairs; the label is added to the status error when a cause matches.",
+    effect: { pending: "in progress" },
   }),
   userArtifactsHttpHeader: mapOption({
     key: `${P}user.artifacts.http.header`,
     default: undefined,
     scope: "resource",
     description: "Headers (k1:v1,k2:v2) for HTTP downloads of session job jars.",
+    effect: { shownBy: ["tests/integration/sessionjob_lifecycle_test.ts"] },
   }),
 
   // ---- system options: operator-wide only ----
@@ -248,6 +313,12 @@ export const OPTIONS = {
     default: "1 min",
     scope: "system",
     description: "Normal reschedule interval of a resource.",
+    effect: {
+      shownBy: [
+        "tests/integration/snapshot_abandon_test.ts",
+        "tests/integration/operator_runtime_options_test.ts",
+      ],
+    },
   }),
   reconcileParallelism: intOption({
     key: `${P}reconcile.parallelism`,
@@ -255,6 +326,7 @@ export const OPTIONS = {
     default: "50",
     scope: "system",
     description: "Maximum concurrent reconciles; -1 for unbounded.",
+    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
   }),
   flinkClientTimeout: durationOption({
     key: `${P}flink.client.timeout`,
@@ -262,6 +334,7 @@ export const OPTIONS = {
     default: "10 s",
     scope: "system",
     description: "Timeout of Flink REST calls.",
+    effect: { shownBy: ["tests/integration/deployment_modes_test.ts"] },
   }),
   flinkClientCancelTimeout: durationOption({
     key: `${P}flink.client.cancel.timeout`,
@@ -269,6 +342,7 @@ export const OPTIONS = {
     default: "1 min",
     scope: "system",
     description: "Timeout of job cancel calls.",
+    effect: { pending: "to confirm: read by lib/flink/job/stop_job.ts; no test shows it yet" },
   }),
   resourceCleanupTimeout: durationOption({
     key: `${P}resource.cleanup.timeout`,
@@ -276,78 +350,113 @@ export const OPTIONS = {
     default: "5 min",
     scope: "system",
     description: "Time to wait for JobManager/TaskManager Deployments to disappear on deletion.",
+    effect: { shownBy: ["tests/integration/deployment_modes_test.ts"] },
   }),
   jobSubmissionTimeout: durationOption({
     key: `${P}job.submission.timeout`,
     default: "10 min",
     scope: "system",
     description: "Timeout of session job submission (jars/run).",
+    effect: { pending: "to confirm: read by lib/flink/job/resource_pass.ts; no test shows it yet" },
   }),
   retryInitialInterval: durationOption({
     key: `${P}retry.initial.interval`,
     default: "5 s",
     scope: "system",
     description: "First delay before retrying a failed reconcile.",
+    effect: {
+      pending:
+        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
+    },
   }),
   retryIntervalMultiplier: doubleOption({
     key: `${P}retry.interval.multiplier`,
     default: "1.5",
     scope: "system",
     description: "Factor applied to the retry delay after each failed attempt.",
+    effect: {
+      pending:
+        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
+    },
   }),
   retryMaxInterval: durationOption({
     key: `${P}retry.max.interval`,
     default: undefined,
     scope: "system",
     description: "Upper bound of the retry delay.",
+    effect: {
+      pending:
+        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
+    },
   }),
   retryMaxAttempts: intOption({
     key: `${P}retry.max.attempts`,
     default: "15",
     scope: "system",
     description: "Retries of a failed reconcile before waiting for the next event.",
+    effect: {
+      pending:
+        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
+    },
   }),
   rateLimiterRefreshPeriod: durationOption({
     key: `${P}rate-limiter.refresh-period`,
     default: "15 s",
     scope: "system",
     description: "Window of the per-resource reconcile rate limit.",
+    effect: {
+      shownBy: [
+        "tests/integration/operator_runtime_options_test.ts",
+        "tests/integration/runtime_options_test.ts",
+      ],
+    },
   }),
   rateLimiterLimit: intOption({
     key: `${P}rate-limiter.limit`,
     default: "5",
     scope: "system",
     description: "Reconciles allowed per window and resource; <= 0 disables the limit.",
+    effect: {
+      shownBy: [
+        "tests/integration/operator_runtime_options_test.ts",
+        "tests/integration/runtime_options_test.ts",
+      ],
+    },
   }),
   leaderElectionEnabled: boolOption({
     key: `${P}leader-election.enabled`,
     default: "false",
     scope: "system",
     description: "Elect a leader through a coordination.k8s.io Lease so standby replicas can run.",
+    effect: { shownBy: ["tests/integration/rbac_operator_test.ts"] },
   }),
   leaderElectionLeaseName: stringOption({
     key: `${P}leader-election.lease-name`,
     default: undefined,
     scope: "system",
     description: "Name of the Lease (required when leader election is enabled).",
+    effect: { shownBy: ["tests/integration/rbac_operator_test.ts"] },
   }),
   leaderElectionLeaseDuration: durationOption({
     key: `${P}leader-election.lease-duration`,
     default: "15 s",
     scope: "system",
     description: "How long a lease is valid without renewal.",
+    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
   }),
   leaderElectionRenewDeadline: durationOption({
     key: `${P}leader-election.renew-deadline`,
     default: "10 s",
     scope: "system",
     description: "How long the leader keeps trying to renew before giving up leadership.",
+    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
   }),
   leaderElectionRetryPeriod: durationOption({
     key: `${P}leader-election.retry-period`,
     default: "2 s",
     scope: "system",
     description: "Interval between lease acquire/renew attempts.",
+    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
   }),
   watchedNamespaces: listOption({
     key: `${P}watched.namespaces`,
@@ -355,24 +464,33 @@ export const OPTIONS = {
     scope: "system",
     description:
       "Comma-separated namespaces to watch; JOSDK_ALL_NAMESPACES for all (env WATCH_NAMESPACES wins).",
+    effect: {
+      shownBy: [
+        "tests/integration/operator_dynamic_config_test.ts",
+        "tests/integration/operator_runtime_options_test.ts",
+      ],
+    },
   }),
   dynamicNamespacesEnabled: boolOption({
     key: `${P}dynamic.namespaces.enabled`,
     default: "false",
     scope: "system",
     description: "Apply watched-namespace changes when the configuration is reloaded.",
+    effect: { shownBy: ["tests/integration/operator_dynamic_config_test.ts"] },
   }),
   userArtifactsBaseDir: stringOption({
     key: `${P}user.artifacts.base.dir`,
     default: "/opt/flink/artifacts",
     scope: "system",
     description: "Directory where session job jars are downloaded.",
+    effect: { shownBy: ["tests/integration/sessionjob_lifecycle_test.ts"] },
   }),
   userArtifactsAllowedSchemes: listOption({
     key: `${P}user.artifacts.allowed-schemes`,
     default: "https",
     scope: "system",
     description: "URI schemes allowed for session job jarURI.",
+    effect: { shownBy: ["tests/integration/sessionjob_validation_test.ts"] },
   }),
   userArtifactsDisallowRestrictedHosts: boolOption({
     key: `${P}user.artifacts.disallow-restricted-hosts`,
@@ -380,30 +498,49 @@ export const OPTIONS = {
     scope: "system",
     description:
       "Reject jarURI hosts resolving to loopback, link-local, private or multicast addresses.",
+    effect: {
+      pending: "to confirm: read by lib/flink/sessionjob/jar_host.ts; no test shows it yet",
+    },
   }),
   exceptionStacktraceEnabled: boolOption({
     key: `${P}exception.stacktrace.enabled`,
     default: "false",
     scope: "system",
     description: "Include stack traces in status.error.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
+    },
   }),
   exceptionStacktraceMaxLength: intOption({
     key: `${P}exception.stacktrace.max.length`,
     default: "2048",
     scope: "system",
     description: "Maximum stack trace length in status.error.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
+    },
   }),
   exceptionFieldMaxLength: intOption({
     key: `${P}exception.field.max.length`,
     default: "2048",
     scope: "system",
     description: "Maximum length of each field of status.error.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
+    },
   }),
   exceptionThrowableListMaxCount: intOption({
     key: `${P}exception.throwable.list.max.count`,
     default: "2",
     scope: "system",
     description: "Causes listed in status.error throwableList.",
+    effect: {
+      pending:
+        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
+    },
   }),
 
   // ---- advanced system options ----
@@ -413,66 +550,95 @@ export const OPTIONS = {
     scope: "advanced",
     description:
       "Reschedule interval while deploying, cancelling or waiting for a legacy savepoint.",
+    effect: {
+      pending: "to confirm: read by lib/flink/job/ and lib/flink/deployment/; no test shows it yet",
+    },
   }),
   restReadyDelay: durationOption({
     key: `${P}observer.rest-ready.delay`,
     default: "10 s",
     scope: "advanced",
     description: "Wait between the JobManager port becoming reachable and marking it READY.",
+    effect: {
+      pending: "to confirm: read by lib/flink/deployment/reconcile.ts; no test shows it yet",
+    },
   }),
   savepointHistoryMaxCountThreshold: intOption({
     key: `${P}savepoint.history.max.count.threshold`,
     default: undefined,
     scope: "advanced",
     description: "Upper cap on any per-resource savepoint.history.max.count.",
+    effect: { shownBy: ["tests/unit/snapshot_history_test.ts"] },
   }),
   savepointHistoryMaxAgeThreshold: durationOption({
     key: `${P}savepoint.history.max.age.threshold`,
     default: undefined,
     scope: "advanced",
     description: "Upper cap on any per-resource savepoint.history.max.age.",
+    effect: { shownBy: ["tests/unit/snapshot_history_test.ts"] },
   }),
   dynamicConfigEnabled: boolOption({
     key: `${P}dynamic.config.enabled`,
     default: "true",
     scope: "advanced",
     description: "Reload the operator configuration file while running.",
+    effect: { shownBy: ["tests/integration/operator_dynamic_config_test.ts"] },
   }),
   dynamicConfigCheckInterval: durationOption({
     key: `${P}dynamic.config.check.interval`,
     default: "5 min",
     scope: "advanced",
     description: "How often the configuration file is checked for changes.",
+    effect: { shownBy: ["tests/integration/operator_dynamic_config_test.ts"] },
   }),
   configCacheSize: intOption({
     key: `${P}config.cache.size`,
     default: "1000",
     scope: "advanced",
     description: "Entries in the generated-configuration cache.",
+    effect: {
+      noEffect:
+        "there is no configuration cache: each resource's configuration is built afresh on every reconcile",
+    },
   }),
   configCacheTimeout: durationOption({
     key: `${P}config.cache.timeout`,
     default: "10 min",
     scope: "advanced",
     description: "Expiry of generated-configuration cache entries.",
+    effect: {
+      noEffect:
+        "there is no configuration cache: each resource's configuration is built afresh on every reconcile",
+    },
   }),
   labelSelector: stringOption({
     key: `${P}label.selector`,
     default: undefined,
     scope: "advanced",
     description: "Only reconcile resources matching this label selector (sharding).",
+    effect: {
+      pending:
+        "to confirm: read by the controllers (lib/flink/*/controller.ts); no test shows it yet",
+    },
   }),
   healthProbeEnabled: boolOption({
     key: `${P}health.probe.enabled`,
     default: "true",
     scope: "advanced",
     description: "Serve the operator health endpoint.",
+    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
   }),
   healthProbePort: intOption({
     key: `${P}health.probe.port`,
     default: "8085",
     scope: "advanced",
     description: "Port of the operator health endpoint.",
+    effect: {
+      shownBy: [
+        "tests/integration/rbac_operator_test.ts",
+        "tests/integration/operator_runtime_options_test.ts",
+      ],
+    },
   }),
   healthCanaryResourceTimeout: durationOption({
     key: `${P}health.canary.resource.timeout`,
@@ -480,30 +646,40 @@ export const OPTIONS = {
     scope: "advanced",
     description:
       "Canary resources must be reconciled within this time or the operator is unhealthy.",
+    effect: { shownBy: ["tests/integration/operator_canary_test.ts"] },
   }),
   startupStopOnInformerError: boolOption({
     key: `${P}startup.stop-on-informer-error`,
     default: "true",
     scope: "advanced",
     description: "Fail startup when a watch cannot be started (e.g. missing RBAC).",
+    effect: { shownBy: ["tests/integration/operator_runtime_options_test.ts"] },
   }),
   terminationTimeout: durationOption({
     key: `${P}termination.timeout`,
     default: "10 s",
     scope: "advanced",
     description: "Grace period for in-flight reconciles on shutdown.",
+    effect: { pending: "to confirm: read by lib/runtime/manager.ts; no test shows it yet" },
   }),
   resourceDeletionPropagation: enumOption(["Orphan", "Background", "Foreground"], {
     key: `${P}resource.deletion.propagation`,
     default: "Foreground",
     scope: "advanced",
     description: "Propagation policy when deleting JobManager/TaskManager Deployments.",
+    effect: {
+      pending: "to confirm: read by lib/flink/deployment/cluster.ts; no test shows it yet",
+    },
   }),
   ingressManage: boolOption({
     key: `${P}ingress.manage`,
     default: "true",
     scope: "advanced",
     description: "Manage Ingresses; when false ingress specs are ignored with a warning event.",
+    effect: {
+      noEffect:
+        "this operator creates no Ingresses (spec.ingress is validated and makes the REST Service ClusterIP, nothing more)",
+    },
   }),
   clusterResourceViewRefreshInterval: durationOption({
     key: `${P}cluster.resource-view.refresh-interval`,
@@ -511,18 +687,24 @@ export const OPTIONS = {
     scope: "advanced",
     description:
       "Refresh of the cluster capacity view used by the autoscaler; negative disables it.",
+    effect: {
+      noEffect:
+        "only FKO's autoscaler (ClusterResourceManager) reads it, and this operator has no autoscaler",
+    },
   }),
   eventsExceptionsLimitPerReconciliation: intOption({
     key: `${P}events.exceptions.limit-per-reconciliation`,
     default: "10",
     scope: "advanced",
     description: "Maximum JobException events emitted per reconcile.",
+    effect: { pending: "in progress" },
   }),
   eventsExceptionsStacktraceLines: intOption({
     key: `${P}events.exceptions.stacktrace-lines`,
     default: "5",
     scope: "advanced",
     description: "Stack trace lines included in a JobException event.",
+    effect: { pending: "in progress" },
   }),
 
   // ---- metrics options ----
@@ -531,66 +713,91 @@ export const OPTIONS = {
     default: "true",
     scope: "metrics",
     description: "Report per-resource metrics.",
+    effect: {
+      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
+    },
   }),
   resourceLifecycleMetricsEnabled: boolOption({
     key: `${P}resource.lifecycle.metrics.enabled`,
     default: "true",
     scope: "metrics",
     description: "Report lifecycle state metrics.",
+    effect: {
+      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
+    },
   }),
   resourceLifecycleNamespaceHistogramsEnabled: boolOption({
     key: `${P}resource.lifecycle.namespace.histograms.enabled`,
     default: "true",
     scope: "metrics",
     description: "Also report lifecycle histograms per namespace.",
+    effect: {
+      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
+    },
   }),
   josdkMetricsEnabled: boolOption({
     key: `${P}josdk.metrics.enabled`,
     default: "true",
     scope: "metrics",
     description: "Report controller-framework metrics.",
+    effect: { noEffect: "there is no JOSDK; the runtime's own flinkop_* series are always served" },
   }),
   jvmMetricsEnabled: boolOption({
     key: `${P}jvm.metrics.enabled`,
     default: "true",
     scope: "metrics",
     description: "Report runtime (JVM in FKO, Deno here) metrics.",
+    effect: { noEffect: "there is no JVM; no runtime metrics group is reported" },
   }),
   kubernetesClientMetricsEnabled: boolOption({
     key: `${P}kubernetes.client.metrics.enabled`,
     default: "true",
     scope: "metrics",
     description: "Report Kubernetes API client metrics.",
+    effect: { noEffect: "FKO's Kubernetes-client metric group is not reported" },
   }),
   kubernetesClientMetricsHttpResponseCodeGroupsEnabled: boolOption({
     key: `${P}kubernetes.client.metrics.http.response.code.groups.enabled`,
     default: "false",
     scope: "metrics",
     description: "Group Kubernetes client response-code metrics (2xx, 4xx, ...).",
+    effect: { noEffect: "FKO's Kubernetes-client metric group is not reported" },
   }),
   kubernetesClientMetricsSlowRequestThreshold: durationOption({
     key: `${P}kubernetes.client.metrics.slow.request.threshold`,
     default: "5 s",
     scope: "metrics",
     description: "Kubernetes API requests slower than this are counted as slow.",
+    effect: { noEffect: "FKO's Kubernetes-client metric group is not reported" },
   }),
   metricsHistogramSampleSize: intOption({
     key: `${P}metrics.histogram.sample.size`,
     default: "1000",
     scope: "metrics",
     description: "Sample size of metric histograms.",
+    effect: {
+      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
+    },
   }),
   metricsScopeSystem: stringOption({
     key: `${P}metrics.scope.k8soperator.system`,
     default: "<host>.k8soperator.<namespace>.<name>.system",
     scope: "metrics",
     description: "Metric scope of operator-wide metrics.",
+    effect: {
+      noEffect:
+        "metrics are served on /metrics under FKO's Prometheus names; scope formats are not applied",
+    },
   }),
   metricsScopeResourceNamespace: stringOption({
     key: `${P}metrics.scope.k8soperator.resourcens`,
     default: "<host>.k8soperator.<namespace>.<name>.namespace.<resourcens>.<resourcetype>",
     scope: "metrics",
     description: "Metric scope of per-namespace metrics.",
+    effect: {
+      noEffect:
+        "metrics are served on /metrics under FKO's Prometheus names; scope formats are not applied",
+    },
   }),
   metricsScopeResource: stringOption({
     key: `${P}metrics.scope.k8soperator.resource`,
@@ -598,6 +805,10 @@ export const OPTIONS = {
       "<host>.k8soperator.<namespace>.<name>.resource.<resourcens>.<resourcename>.<resourcetype>",
     scope: "metrics",
     description: "Metric scope of per-resource metrics.",
+    effect: {
+      noEffect:
+        "metrics are served on /metrics under FKO's Prometheus names; scope formats are not applied",
+    },
   }),
 
   // ---- blue/green options (FlinkBlueGreenDeployment.spec.configuration) ----
@@ -606,18 +817,21 @@ export const OPTIONS = {
     default: "10 min",
     scope: "bluegreen",
     description: "Time the new deployment has to become ready before the transition is aborted.",
+    effect: { noEffect: "FlinkBlueGreenDeployment is not supported" },
   }),
   blueGreenReconciliationRescheduleInterval: durationOption({
     key: `${P}bluegreen.reconciliation.reschedule-interval`,
     default: "15 s",
     scope: "bluegreen",
     description: "Reschedule interval of blue/green transitions.",
+    effect: { noEffect: "FlinkBlueGreenDeployment is not supported" },
   }),
   blueGreenDeploymentDeletionDelay: durationOption({
     key: `${P}bluegreen.deployment-deletion.delay`,
     default: "0 ms",
     scope: "bluegreen",
     description: "Delay before the old deployment is deleted after a transition.",
+    effect: { noEffect: "FlinkBlueGreenDeployment is not supported" },
   }),
 } as const;
 
@@ -631,6 +845,7 @@ export interface KeyPattern {
   readonly matches: RegExp;
   readonly scope: OptionScope;
   readonly description: string;
+  readonly effect: OptionEffect;
 }
 
 export const NAMESPACE_DEFAULTS_PREFIX = `${P}default-configuration.namespace.`;
@@ -643,18 +858,24 @@ export const KEY_PATTERNS: readonly KeyPattern[] = [
     scope: "resource",
     description:
       "Listener plugin class (plugins are not loaded by this operator; accepted and ignored).",
+    effect: { noEffect: "listener plugins are Java classes; this operator loads no plugins" },
   },
   {
     pattern: "job.autoscaler.*",
     matches: /^job\.autoscaler\./,
     scope: "resource",
     description: "Autoscaler options (per resource; stripped before submission to Flink).",
+    effect: {
+      noEffect: "this operator has no autoscaler (the keys are checked when it is enabled, and " +
+        "removed from the configuration Flink gets)",
+    },
   },
   {
     pattern: `${NAMESPACE_DEFAULTS_PREFIX}<namespace>.<key>`,
     matches: /^kubernetes\.operator\.default-configuration\.namespace\.[^.]+\../,
     scope: "system",
     description: "Default for `<key>` applied to resources in `<namespace>`.",
+    effect: { shownBy: ["tests/unit/config_resource_config_test.ts"] },
   },
   {
     pattern: `${VERSION_DEFAULTS_PREFIX}<v1_19>[+].<key>`,
@@ -662,12 +883,17 @@ export const KEY_PATTERNS: readonly KeyPattern[] = [
     scope: "system",
     description:
       "Default for `<key>` applied to resources of that Flink version (with `+`: that version and later).",
+    effect: { shownBy: ["tests/unit/config_resource_config_test.ts"] },
   },
   {
     pattern: `${P}metrics.reporter.<name>.*`,
     matches: /^kubernetes\.operator\.metrics\.reporter\.[^.]+\./,
     scope: "metrics",
     description: "Metric reporter configuration (e.g. Prometheus).",
+    effect: {
+      noEffect: "no metric reporter is loaded; metrics are served in Prometheus format on " +
+        "/metrics of the health port",
+    },
   },
 ];
 
@@ -705,21 +931,36 @@ export function renderConfigReference(): string {
       ]
         .join("<br>");
       const type = option.enumValues ? `enum: ${option.enumValues.join(" / ")}` : option.type;
-      return row(key, renderDefault(option), type, option.description);
+      return row(key, renderDefault(option), type, option.description, renderEffect(option.effect));
     });
     const patterns = KEY_PATTERNS.filter((pattern) => pattern.scope === scope).map((pattern) =>
-      row(`\`${pattern.pattern}\``, "(none)", "string", pattern.description)
+      row(
+        `\`${pattern.pattern}\``,
+        "(none)",
+        "string",
+        pattern.description,
+        renderEffect(pattern.effect),
+      )
     );
     return [
       `### ${SCOPE_TITLES[scope]}`,
       "",
-      "| Key | Default | Type | Description |",
-      "|---|---|---|---|",
+      "| Key | Default | Type | Description | Shown by |",
+      "|---|---|---|---|---|",
       ...rows,
       ...patterns,
     ].join("\n");
   });
   return sections.join("\n\n") + "\n";
+}
+
+/** The "Shown by" cell: links to the tests (docs/ is one level below the root), or why not. */
+function renderEffect(effect: OptionEffect): string {
+  if ("shownBy" in effect) {
+    return effect.shownBy.map((path) => `[${path.split("/").pop()}](../${path})`).join("<br>");
+  }
+  if ("noEffect" in effect) return `no effect: ${effect.noEffect}`;
+  return `pending: ${effect.pending}`;
 }
 
 function renderDefault(option: ConfigOption<unknown>): string {

@@ -15,6 +15,7 @@ export const SNAPSHOT_BACKOFF_BASE = durationOption({
   scope: "system",
   description:
     "First retry delay of a failed FlinkStateSnapshot; each further retry doubles it (FKO: 10 s).",
+  effect: { shownBy: ["tests/integration/snapshot_backoff_test.ts"] },
 });
 
 /**
@@ -29,4 +30,5 @@ export const SNAPSHOT_DISPOSAL_TIMEOUT = durationOption({
   description:
     "How long a deleted savepoint waits for a running job to dispose of its data before the " +
     "finalizer is removed without disposal.",
+  effect: { shownBy: ["tests/integration/snapshot_disposal_test.ts"] },
 });

@@ -125,3 +125,38 @@ integrationTest(
     }
   },
 );
+
+integrationTest(
+  "a savepoint trigger nonce changed together with an upgrade is taken after the upgrade",
+  async ({ client, ns }) => {
+    const op = await startOperator(client, ns);
+    try {
+      await client.create(FlinkDeployments, ns, application(ns, "both"));
+      const running = await waitForFd(client, ns, "both", "running", isRunningStable);
+
+      // One edit: a spec change that redeploys, and a manual savepoint request.
+      await patchSpec(client, ns, "both", {
+        job: { args: ["--next"], savepointTriggerNonce: 42 },
+      });
+      const manual = await waitFor("a completed manual savepoint of the upgraded job", async () => {
+        const found = (await listSnapshots(
+          client,
+          ns,
+          "snapshot.type=SAVEPOINT,snapshot.trigger-type=MANUAL,job-reference.name=both",
+        )).filter((s) => s.status?.state === "COMPLETED");
+        return found.length === 1 ? found[0] : undefined;
+      });
+      assert.ok(manual.status!.path);
+      const fd = await waitForFd(
+        client,
+        ns,
+        "both",
+        "upgraded with the nonce reconciled",
+        (f) => isRunningStable(f) && reconciledNonces(f).savepoint === 42,
+      );
+      assert.notEqual(fd.status!.jobStatus!.jobId, running.status!.jobStatus!.jobId, "upgraded");
+    } finally {
+      await op.stop();
+    }
+  },
+);

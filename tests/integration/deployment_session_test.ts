@@ -55,7 +55,10 @@ integrationTest(
         apiVersion: "flink.apache.org/v1beta1",
         kind: "FlinkSessionJob",
         metadata: { name: "user", namespace: ns },
-        spec: { deploymentName: "session", job: { jarURI: "https://example.com/job.jar" } },
+        spec: {
+          deploymentName: "session",
+          job: { jarURI: "https://example.com/job.jar", parallelism: 1 },
+        },
       } as KubeObject);
       await client.delete(FlinkDeployments, ns, "session");
       await waitFor(

@@ -113,6 +113,9 @@ export function toStructuralSchema(schema: z.ZodType, path = "(root)"): JsonSche
   if (base instanceof z.ZodEnum) {
     return { ...node, type: "string", enum: base.options.map(String) };
   }
+  if (base instanceof z.ZodString && hints.crdEnum) {
+    return { ...node, type: "string", enum: [...hints.crdEnum] };
+  }
   if (base instanceof z.ZodString) {
     // A bound lets CEL rules on the string stay within the API server's cost budget.
     const maxLength = base.maxLength;

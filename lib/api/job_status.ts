@@ -5,10 +5,11 @@
 import { z } from "zod";
 import {
   CheckpointTypeSchema,
+  FLINK_JOB_STATES,
   SavepointFormatTypeSchema,
   SnapshotTriggerTypeSchema,
 } from "./enums.ts";
-import { int64 } from "./wire_hints.ts";
+import { int64, wireHints } from "./wire_hints.ts";
 
 export const SavepointSchema = z.looseObject({
   timeStamp: int64().default(0),
@@ -51,8 +52,9 @@ export type CheckpointInfo = z.infer<typeof CheckpointInfoSchema>;
 export const JobStatusSchema = z.looseObject({
   jobName: z.string().optional().describe("Name of the job."),
   jobId: z.string().optional().describe("Flink job id."),
-  // A plain string as in FKO's CRD; see FLINK_JOB_STATES for the known values.
-  state: z.string().optional().describe("Last observed state of the job."),
+  // FKO's CRD lists Flink's job states; reads stay lenient (see WireHint.crdEnum).
+  state: z.string().register(wireHints, { crdEnum: [...FLINK_JOB_STATES].sort() }).optional()
+    .describe("Last observed state of the job."),
   startTime: z.string().optional().describe("Job start time, epoch milliseconds."),
   updateTime: z.string().optional().describe("Last state change seen, epoch milliseconds."),
   upgradeSavepointPath: z.string().optional().describe(

@@ -21,6 +21,11 @@ export interface WireHint {
   podTemplate?: true;
   /** Kubernetes quantity: int-or-string in the CRD; fabric8 serializes it as a string. */
   quantity?: true;
+  /**
+   * A string the CRD restricts to these values (as FKO's CRD does) while reads accept any
+   * string, so an unexpected value never makes a resource unreadable.
+   */
+  crdEnum?: readonly string[];
   /** Jackson leaves this field out when it is absent instead of writing `null`. */
   omitWhenAbsent?: true;
   /** A fabric8 model object: Jackson leaves out absent fields and empty collections. */

@@ -15,6 +15,7 @@
  */
 import { digestFiles, filesUnder } from "../file_digest.ts";
 import { withFileLock } from "../file_lock.ts";
+import { mavenOfflineFirst } from "../maven.ts";
 import { cacheRoot, repoRoot } from "../paths.ts";
 import { REAL_FLINK_RELEASES, type RealFlinkRelease } from "./versions.ts";
 import { requireToolchain } from "./toolchain.ts";
@@ -75,6 +76,13 @@ export async function ensureFlinkHome(
   });
 }
 
+function maven(args: string[]): Promise<void> {
+  return mavenOfflineFirst(`${flinkCacheDir()}/maven-repo`, args, {
+    cwd: SOURCES,
+    whenOffline: "Maven Central must be reachable for the first assembly.",
+  });
+}
+
 async function build(release: RealFlinkRelease, dir: string, stamp: string): Promise<void> {
   const tmp = `${dir}.tmp`;
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
@@ -103,42 +111,6 @@ async function build(release: RealFlinkRelease, dir: string, stamp: string): Pro
   await Deno.writeTextFile(`${tmp}/.stamp`, stamp);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.rename(tmp, dir);
-}
-
-/**
- * Runs Maven against the private repository: offline first (a warm repository needs no network,
- * and the test run may have none), online when something is missing.
- */
-async function maven(args: string[]): Promise<void> {
-  const repo = `${flinkCacheDir()}/maven-repo`;
-  const base = ["-B", "-q", `-Dmaven.repo.local=${repo}`];
-  const warm = await Deno.stat(repo).then(() => true, () => false);
-  if (warm && (await runMaven([...base, "-o", ...args])).success) return;
-  const result = await runMaven([...base, ...args]);
-  if (!result.success) {
-    throw new Error(
-      `mvn ${args.join(" ")} failed (exit ${result.code}); Maven Central must be reachable for ` +
-        `the first assembly. Last output:\n${result.output.split("\n").slice(-25).join("\n")}`,
-    );
-  }
-}
-
-async function runMaven(
-  args: string[],
-): Promise<{ success: boolean; code: number; output: string }> {
-  const out = await new Deno.Command("mvn", {
-    args,
-    cwd: SOURCES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    success: out.success,
-    code: out.code,
-    output: decoder.decode(out.stdout) + decoder.decode(out.stderr),
-  };
 }
 
 async function inputsDigest(release: RealFlinkRelease): Promise<string> {

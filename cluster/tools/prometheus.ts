@@ -9,6 +9,7 @@
  * `ensurePrometheus()` is what the test runner calls before the tests move into their network
  * namespace; a cached unpacked package is used as it is (no network needed after the first time).
  */
+import { commandOutput } from "../command_output.ts";
 import { withFileLock } from "../file_lock.ts";
 import { cacheRoot } from "../paths.ts";
 
@@ -57,17 +58,17 @@ export async function ensurePrometheus(
     const started = Date.now();
     const work = await Deno.makeTempDir({ dir: prometheusCacheDir(), prefix: "download-" });
     try {
-      let download = await run("apt-get", ["download", "prometheus"], work);
+      let download = await commandOutput("apt-get", ["download", "prometheus"], { cwd: work });
       if (!download.success) {
         log("apt-get does not know the prometheus package yet; running apt-get update");
-        const update = await run("apt-get", ["update"], work);
+        const update = await commandOutput("apt-get", ["update"], { cwd: work });
         if (!update.success) {
           throw new Error(
             `apt-get update failed (exit ${update.code}); Debian's package mirrors must be ` +
               `reachable the first time:\n${tail(update.output)}`,
           );
         }
-        download = await run("apt-get", ["download", "prometheus"], work);
+        download = await commandOutput("apt-get", ["download", "prometheus"], { cwd: work });
       }
       if (!download.success) {
         throw new Error(
@@ -81,7 +82,7 @@ export async function ensurePrometheus(
       const version = decodeURIComponent(deb.split("_")[1] ?? "unknown");
       const tmp = `${prometheusCacheDir()}/${version}.tmp`;
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      const unpack = await run("dpkg", ["-x", `${work}/${deb}`, tmp], work);
+      const unpack = await commandOutput("dpkg", ["-x", `${work}/${deb}`, tmp], { cwd: work });
       if (!unpack.success) {
         throw new Error(`dpkg -x ${deb} failed (exit ${unpack.code}):\n${tail(unpack.output)}`);
       }
@@ -114,30 +115,6 @@ export async function requirePrometheus(): Promise<PrometheusTools> {
 function toolsIn(version: string): PrometheusTools {
   const dir = `${prometheusCacheDir()}/${version}/usr/bin`;
   return { version, prometheus: `${dir}/prometheus`, promtool: `${dir}/promtool` };
-}
-
-async function run(
-  program: string,
-  args: string[],
-  cwd: string,
-): Promise<{ success: boolean; code: number; output: string }> {
-  try {
-    const out = await new Deno.Command(program, {
-      args,
-      cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      success: out.success,
-      code: out.code,
-      output: decoder.decode(out.stdout) + decoder.decode(out.stderr),
-    };
-  } catch (err) {
-    return { success: false, code: -1, output: `${program}: ${err}` };
-  }
 }
 
 function tail(text: string): string {

@@ -13,6 +13,7 @@
  */
 import { digestFiles } from "../file_digest.ts";
 import { withFileLock } from "../file_lock.ts";
+import { mavenOfflineFirst } from "../maven.ts";
 import { cacheRoot, repoRoot } from "../paths.ts";
 import { requireToolchain, ToolchainError } from "../flink-real/toolchain.ts";
 
@@ -75,46 +76,17 @@ export async function ensureZooKeeper(
   });
 }
 
-/**
- * Maven against the private repository: offline first (a warm repository needs no network, and
- * the test run may have none), online when something is missing.
- */
-async function maven(args: string[]): Promise<void> {
-  const repo = `${zooKeeperCacheDir()}/maven-repo`;
-  const base = ["-B", "-q", `-Dmaven.repo.local=${repo}`];
-  const warm = await Deno.stat(repo).then(() => true, () => false);
-  if (warm && (await runMaven([...base, "-o", ...args])).success) return;
-  const result = await runMaven([...base, ...args]);
-  if (!result.success) {
-    throw new Error(
-      `mvn ${args.join(" ")} failed (exit ${result.code}); Maven Central must be reachable the ` +
-        `first time (run \`deno task test\` or ensureZooKeeper() online). Last output:\n` +
-        result.output.split("\n").slice(-25).join("\n"),
-    );
-  }
-}
-
-async function runMaven(
-  args: string[],
-): Promise<{ success: boolean; code: number; output: string }> {
-  const out = await new Deno.Command("mvn", {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    success: out.success,
-    code: out.code,
-    output: decoder.decode(out.stdout) + decoder.decode(out.stderr),
-  };
-}
-
 async function readStamp(dir: string): Promise<string | undefined> {
   try {
     return (await Deno.readTextFile(`${dir}/.stamp`)).trim();
   } catch {
     return undefined;
   }
+}
+
+function maven(args: string[]): Promise<void> {
+  return mavenOfflineFirst(`${zooKeeperCacheDir()}/maven-repo`, args, {
+    whenOffline: "Maven Central must be reachable the first time (run `deno task test` or " +
+      "ensureZooKeeper() online).",
+  });
 }

@@ -26,24 +26,14 @@
  * event, as do resources it finds at start): `update(kind, object)` per change, `remove` when the
  * object is gone.
  */
-import type { ResourceLifecycleState } from "../api/mod.ts";
+import { RESOURCE_LIFECYCLE_STATES, type ResourceLifecycleState } from "../api/mod.ts";
 import type { KubeObject } from "../kube/resource.ts";
 import { computeLifecycleState } from "../flink/spec/lifecycle.ts";
 import type { OperatorConfig } from "../config/operator_config.ts";
 import { OPTIONS } from "../config/options.ts";
 
-export const LIFECYCLE_STATES: readonly ResourceLifecycleState[] = [
-  "CREATED",
-  "SUSPENDED",
-  "UPGRADING",
-  "DEPLOYED",
-  "STABLE",
-  "ROLLING_BACK",
-  "ROLLED_BACK",
-  "FAILED",
-  "DELETING",
-  "DELETED",
-];
+/** Every lifecycle state, in FKO's order (ResourceLifecycleState). */
+const LIFECYCLE_STATES: readonly ResourceLifecycleState[] = RESOURCE_LIFECYCLE_STATES;
 
 /** States whose time is measured until another terminal state is reached (FKO's "terminal"). */
 const TERMINAL = new Set<ResourceLifecycleState>([

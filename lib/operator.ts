@@ -147,7 +147,15 @@ export async function runOperator(
       ? dynamicConfig.run(
         config.dynamicConfig.checkIntervalMs,
         reloads.signal,
-        (result) => applyReload(result, manager, log),
+        (result) => {
+          try {
+            applyReload(result, manager, log);
+          } catch (err) {
+            log.error("could not apply the reloaded configuration: {error}", {
+              error: errorMessage(err),
+            });
+          }
+        },
       )
       : undefined;
     if (reloading) {

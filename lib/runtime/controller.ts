@@ -17,7 +17,7 @@ import type { StatusWriter } from "./status.ts";
 import { Store } from "./store.ts";
 import { WorkQueue } from "./queue.ts";
 import type { RateLimit } from "./rate_limiter.ts";
-import { Watcher } from "./watcher.ts";
+import { Watcher, type WatcherOptions } from "./watcher.ts";
 import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["flinkop", "runtime", "controller"]);
@@ -116,6 +116,8 @@ export class WatchStartError extends Error {
 interface WatchScope {
   readonly namespace?: string;
   readonly watchers: Watcher<KubeObject>[];
+  /** Per watcher: resolves when one of its lists is refused (see {@link isRefusal}). */
+  readonly refused: Map<Watcher<KubeObject>, Promise<void>>;
   readonly stop: AbortController;
   running?: Promise<unknown>;
 }
@@ -172,51 +174,57 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
   /** The watches of one namespace: the primary type and every secondary watch. */
   #scope(ns: string | undefined): WatchScope {
     const { spec, rt } = this;
-    const onListError = (type: ResourceType) => (err: unknown) => {
-      if (rt.watchStartErrors === "fail" && !this.#reconciling && isRefusal(err)) {
-        this.#startFailure?.(new WatchStartError(type, ns, err));
-      }
+    const refused = new Map<Watcher<KubeObject>, Promise<void>>();
+    const watch = <W extends KubeObject>(
+      options: Omit<WatcherOptions<W>, "client" | "namespace" | "metrics" | "onListError">,
+    ): Watcher<KubeObject> => {
+      let markRefused!: () => void;
+      const refusal = new Promise<void>((resolve) => markRefused = resolve);
+      const watcher = new Watcher<W>({
+        ...options,
+        client: rt.client,
+        namespace: ns,
+        metrics: rt.metrics,
+        onListError: (err) => {
+          if (!isRefusal(err)) return;
+          markRefused();
+          if (rt.watchStartErrors === "fail" && !this.#reconciling) {
+            this.#startFailure?.(new WatchStartError(options.type, ns, err));
+          }
+        },
+      }) as unknown as Watcher<KubeObject>;
+      refused.set(watcher, refusal);
+      return watcher;
     };
     const watchers: Watcher<KubeObject>[] = [
-      new Watcher<T>({
-        client: rt.client,
+      watch<T>({
         type: spec.type,
-        namespace: ns,
         labelSelector: spec.labelSelector,
         store: this.store,
-        metrics: rt.metrics,
-        onListError: onListError(spec.type),
         onApply: (obj, previous) => {
           for (const o of rt.observers ?? []) o.applied(spec.type.kind, obj);
           if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
         },
         onDelete: (obj) => this.#forget(obj),
-      }) as unknown as Watcher<KubeObject>,
+      }),
     ];
     for (const w of spec.watches ?? []) {
-      const store = this.#cacheFor(w.type);
       const map = w.map ?? ((obj: KubeObject) => ownerKeys(obj, spec.type));
       const primaries = this.store as unknown as Store<KubeObject>;
       const enqueue = (obj: KubeObject) => {
         for (const key of map(obj, primaries)) this.queue.add(key);
       };
-      watchers.push(
-        new Watcher<KubeObject>({
-          client: rt.client,
-          type: w.type,
-          namespace: ns,
-          labelSelector: w.labelSelector,
-          store,
-          metrics: rt.metrics,
-          onListError: onListError(w.type),
-          onApply: (obj, previous) => {
-            if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
-          },
-          onDelete: enqueue,
-        }),
-      );
+      watchers.push(watch<KubeObject>({
+        type: w.type,
+        labelSelector: w.labelSelector,
+        store: this.#cacheFor(w.type),
+        onApply: (obj, previous) => {
+          if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
+        },
+        onDelete: enqueue,
+      }));
     }
-    return { namespace: ns, watchers, stop: new AbortController() };
+    return { namespace: ns, watchers, refused, stop: new AbortController() };
   }
 
   /** A primary object is gone (deleted, or no longer watched): drop everything about it. */
@@ -242,7 +250,9 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
   /**
    * Starts watches, waits for the caches to fill, then reconciles until the signal aborts. Under
    * the "fail" policy a refused watch ends this with a {@link WatchStartError}; under "retry" the
-   * queue starts once every watch has either filled its cache or failed its first list.
+   * queue starts once every watch has either filled its cache or been refused (other failures,
+   * such as timeouts, are waited out in both cases: reconciling on a partial cache could act on
+   * objects it merely has not seen yet).
    */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
@@ -253,7 +263,11 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
     );
     const started = this.rt.watchStartErrors === "fail"
       ? Promise.all(this.watchers.map((w) => w.synced))
-      : Promise.all(this.watchers.map((w) => Promise.race([w.synced, w.firstListDone])));
+      : Promise.all(
+        [...this.#scopes.values()].flatMap((scope) =>
+          scope.watchers.map((w) => Promise.race([w.synced, scope.refused.get(w)]))
+        ),
+      );
     const outcome = await Promise.race([started, aborted, failed]);
     this.#startFailure = undefined;
     if (outcome instanceof WatchStartError || signal.aborted) {

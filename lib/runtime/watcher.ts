@@ -39,9 +39,6 @@ export class Watcher<T extends KubeObject> {
   #synced!: () => void;
   readonly synced: Promise<void> = new Promise((r) => this.#synced = r);
   #isSynced = false;
-  #attempted!: () => void;
-  /** Resolves once the first list has finished, successfully or not. */
-  readonly firstListDone: Promise<void> = new Promise((r) => this.#attempted = r);
   #request?: AbortController;
   /** Time of the last successful list or watch data; health checks read it. */
   lastContact = 0;
@@ -89,8 +86,6 @@ export class Watcher<T extends KubeObject> {
           } catch (err) {
             if (!signal.aborted) this.opts.onListError?.(err);
             throw err;
-          } finally {
-            this.#attempted();
           }
         }
         if (signal.aborted) break;

@@ -68,7 +68,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Apply parallelism-override-only changes through the resource-requirements REST API (Flink >= 1.18).",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/inplace_scaling_test.ts"] },
   }),
   jobRestartFailed: boolOption({
     key: `${P}job.restart.failed`,
@@ -103,14 +103,14 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Roll back to the last stable spec when an upgrade does not become ready (needs HA).",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_rollback_test.ts"] },
   }),
   deploymentReadinessTimeout: durationOption({
     key: `${P}deployment.readiness.timeout`,
     default: "5 min",
     scope: "resource",
     description: "Time a new spec has to become stable before it is rolled back.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_rollback_test.ts"] },
   }),
   jmDeploymentRecoveryEnabled: boolOption({
     key: `${P}jm-deployment-recovery.enabled`,
@@ -126,7 +126,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Delete the JobManager Deployment of a finished, failed or suspended application after this time.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   jmDeploymentStartupProbeEnabled: boolOption({
     key: `${P}jm-deployment.startup.probe.enabled`,
@@ -140,28 +140,28 @@ export const OPTIONS = {
     default: "false",
     scope: "resource",
     description: "Restart clusters whose job is found unhealthy.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   clusterHealthCheckRestartsWindow: durationOption({
     key: `${P}cluster.health-check.restarts.window`,
     default: "2 min",
     scope: "resource",
     description: "Window over which job restarts are counted.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   clusterHealthCheckRestartsThreshold: intOption({
     key: `${P}cluster.health-check.restarts.threshold`,
     default: "64",
     scope: "resource",
     description: "Restarts within the window that mark the job unhealthy.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   clusterHealthCheckCheckpointProgressEnabled: boolOption({
     key: `${P}cluster.health-check.checkpoint-progress.enabled`,
     default: "true",
     scope: "resource",
     description: "Also treat a job without checkpoint progress as unhealthy.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   clusterHealthCheckCheckpointProgressWindow: durationOption({
     key: `${P}cluster.health-check.checkpoint-progress.window`,
@@ -169,7 +169,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Window without a completed checkpoint that marks the job unhealthy; at least max(interval, timeout) x (tolerable failures + 2).",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/deployment_health_test.ts"] },
   }),
   periodicSavepointInterval: periodicOption({
     key: `${P}periodic.savepoint.interval`,
@@ -289,14 +289,14 @@ export const OPTIONS = {
     default: "false",
     scope: "resource",
     description: "Merge pod template arrays by element name instead of by position.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/pod_template_merge_test.ts"] },
   }),
   exceptionLabelMapper: mapOption({
     key: `${P}exception.label.mapper`,
     default: "",
     scope: "resource",
     description: "regex:label pairs; the label is added to the status error when a cause matches.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/job_exceptions_test.ts"] },
   }),
   userArtifactsHttpHeader: mapOption({
     key: `${P}user.artifacts.http.header`,
@@ -697,14 +697,14 @@ export const OPTIONS = {
     default: "10",
     scope: "advanced",
     description: "Maximum JobException events emitted per reconcile.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/job_exceptions_test.ts"] },
   }),
   eventsExceptionsStacktraceLines: intOption({
     key: `${P}events.exceptions.stacktrace-lines`,
     default: "5",
     scope: "advanced",
     description: "Stack trace lines included in a JobException event.",
-    effect: { pending: "in progress" },
+    effect: { shownBy: ["tests/integration/job_exceptions_test.ts"] },
   }),
 
   // ---- metrics options ----

@@ -56,6 +56,7 @@ interface FlinkObject extends KubeObject {
   };
   status?: {
     lifecycleState?: string;
+    observedGeneration?: number;
     error?: string;
     jobManagerDeploymentStatus?: string;
     jobStatus?: {
@@ -438,15 +439,19 @@ async function setJobState(ctx: Ctx, state: "suspended" | "running"): Promise<nu
     ctx.io.err(`flinkop: ${ctx.target.kind} ${ctx.name} is a session cluster without a job`);
     return EXIT.failed;
   }
-  await ctx.client.patch<FlinkObject>(typeOf(ctx.target), ctx.namespace, ctx.name, {
-    spec: { job: { state } },
-  });
+  const patched = await ctx.client.patch<FlinkObject>(
+    typeOf(ctx.target),
+    ctx.namespace,
+    ctx.name,
+    { spec: { job: { state } } },
+  );
   ctx.io.out(`${ctx.target.kind} ${ctx.namespace}/${ctx.name}: spec.job.state set to ${state}`);
   if (!ctx.wait) return EXIT.ok;
+  const generation = patched.metadata.generation;
   return await waitUntil(ctx, `${ctx.name} to be ${state}`, async () => {
     const now = await reload(ctx);
     const progress = `${ctx.name}: ${describeJob(now)}`;
-    if (!reconciledWith(now, (spec) => (spec.job?.state ?? "running") === state)) {
+    if (!reconciledWith(now, generation, (spec) => (spec.job?.state ?? "running") === state)) {
       return { progress };
     }
     const s = now.status ?? {};
@@ -463,15 +468,21 @@ async function restart(ctx: Ctx): Promise<number> {
   const { obj } = ctx.target;
   const nonce = (obj.spec.restartNonce ?? 0) + 1;
   const previousJob = obj.status?.jobStatus?.jobId;
-  await ctx.client.patch<FlinkObject>(typeOf(ctx.target), ctx.namespace, ctx.name, {
-    spec: { restartNonce: nonce },
-  });
+  const patched = await ctx.client.patch<FlinkObject>(
+    typeOf(ctx.target),
+    ctx.namespace,
+    ctx.name,
+    { spec: { restartNonce: nonce } },
+  );
   ctx.io.out(`${ctx.target.kind} ${ctx.namespace}/${ctx.name}: spec.restartNonce set to ${nonce}`);
   if (!ctx.wait) return EXIT.ok;
+  const generation = patched.metadata.generation;
   return await waitUntil(ctx, `${ctx.name} to restart`, async () => {
     const now = await reload(ctx);
     const progress = `${ctx.name}: ${describeJob(now)}`;
-    if (!reconciledWith(now, (spec) => spec.restartNonce === nonce)) return { progress };
+    if (!reconciledWith(now, generation, (spec) => spec.restartNonce === nonce)) {
+      return { progress };
+    }
     const s = now.status ?? {};
     if (s.lifecycleState === "FAILED") return { done: EXIT.failed, progress };
     const restarted = s.jobStatus?.jobId !== previousJob || obj.spec.job?.state === "suspended";
@@ -481,10 +492,17 @@ async function restart(ctx: Ctx): Promise<number> {
 }
 
 /**
- * The operator has taken up the change: its recorded spec (lastReconciledSpec) carries `has`, and
- * no upgrade is half done.
+ * The operator has taken up the change: it has observed the generation our patch produced (or a
+ * later one), its recorded spec (lastReconciledSpec) carries `has`, and no upgrade is half done.
+ * Without the generation, a status written before the operator saw the patch could pass: e.g.
+ * `resume` right after `suspend --no-wait` would find the job still running from before.
  */
-function reconciledWith(obj: FlinkObject, has: (spec: FlinkObject["spec"]) => boolean): boolean {
+function reconciledWith(
+  obj: FlinkObject,
+  generation: number | undefined,
+  has: (spec: FlinkObject["spec"]) => boolean,
+): boolean {
+  if (generation !== undefined && (obj.status?.observedGeneration ?? -1) < generation) return false;
   const r = obj.status?.reconciliationStatus;
   if (!r?.lastReconciledSpec || r.state === "UPGRADING") return false;
   try {

@@ -15,6 +15,7 @@ import {
 } from "./preflight.ts";
 import { WatchStartError } from "./runtime/controller.ts";
 import { Manager } from "./runtime/manager.ts";
+import { managerOptionsFor } from "./manager_options.ts";
 import { registerControllers } from "./controllers.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./error_message.ts";
@@ -86,32 +87,7 @@ export async function runOperator(
   try {
     const serverVersion = await checkApiServer(client);
     const namespaces = config.watchNamespaces === "all" ? undefined : [...config.watchNamespaces];
-    const manager = new Manager({
-      client,
-      namespaces,
-      concurrency: config.reconcileParallelism > 0 ? config.reconcileParallelism : 1000,
-      retry: {
-        initialMs: config.retry.initialMs,
-        factor: config.retry.multiplier,
-        maxMs: config.retry.maxMs ?? 10 * 60_000,
-      },
-      maxAttempts: config.retry.maxAttempts,
-      resyncMs: config.reconcileIntervalMs,
-      rateLimit: { limit: config.rateLimiter.limit, periodMs: config.rateLimiter.periodMs },
-      watchStartErrors: config.stopOnInformerError ? "fail" : "retry",
-      healthPort: config.health.enabled ? config.health.port : undefined,
-      terminationTimeoutMs: config.terminationTimeoutMs,
-      leaderElection: config.leaderElection.enabled
-        ? {
-          namespace: config.leaderElection.leaseNamespace ?? config.operatorNamespace ?? "default",
-          leaseName: config.leaderElection.leaseName!,
-          identity: config.leaderElection.identity ?? `flinkop-${crypto.randomUUID().slice(0, 8)}`,
-          leaseDurationMs: config.leaderElection.leaseDurationMs,
-          renewDeadlineMs: config.leaderElection.renewDeadlineMs,
-          retryPeriodMs: config.leaderElection.retryPeriodMs,
-        }
-        : undefined,
-    });
+    const manager = new Manager(managerOptionsFor(config, { client, namespaces }));
     // FKO's operator metrics (resource counts, lifecycle states and transition times) on /metrics.
     const fkoMetrics = fkoMetricsFor(config, env);
     manager.metrics.registry.register(fkoMetrics);

@@ -325,8 +325,8 @@ export const OPTIONS = {
     deprecatedKeys: [`${P}reconciler.max.parallelism`],
     default: "50",
     scope: "system",
-    description: "Maximum concurrent reconciles; -1 for unbounded.",
-    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
+    description: "Maximum concurrent reconciles of all controllers together; -1 for unbounded.",
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   flinkClientTimeout: durationOption({
     key: `${P}flink.client.timeout`,
@@ -363,41 +363,31 @@ export const OPTIONS = {
     key: `${P}retry.initial.interval`,
     default: "5 s",
     scope: "system",
-    description: "First delay before retrying a failed reconcile.",
-    effect: {
-      pending:
-        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
-    },
+    description:
+      "Delay before retrying a failed reconcile; the first two retries wait this long (JOSDK GenericRetry).",
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   retryIntervalMultiplier: doubleOption({
     key: `${P}retry.interval.multiplier`,
     default: "1.5",
     scope: "system",
-    description: "Factor applied to the retry delay after each failed attempt.",
-    effect: {
-      pending:
-        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
-    },
+    description: "Factor applied to the retry delay from the third retry on.",
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   retryMaxInterval: durationOption({
     key: `${P}retry.max.interval`,
     default: undefined,
     scope: "system",
-    description: "Upper bound of the retry delay.",
-    effect: {
-      pending:
-        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
-    },
+    description: "Upper bound of the retry delay (unset: none).",
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   retryMaxAttempts: intOption({
     key: `${P}retry.max.attempts`,
     default: "15",
     scope: "system",
-    description: "Retries of a failed reconcile before waiting for the next event.",
-    effect: {
-      pending:
-        "to confirm: read by lib/operator.ts (the in-process test operator uses its own retry policy); no test shows it yet",
-    },
+    description:
+      "Retries of a failed reconcile before waiting for the next event (or the reconcile interval).",
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   rateLimiterRefreshPeriod: durationOption({
     key: `${P}rate-limiter.refresh-period`,
@@ -442,21 +432,21 @@ export const OPTIONS = {
     default: "15 s",
     scope: "system",
     description: "How long a lease is valid without renewal.",
-    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   leaderElectionRenewDeadline: durationOption({
     key: `${P}leader-election.renew-deadline`,
     default: "10 s",
     scope: "system",
     description: "How long the leader keeps trying to renew before giving up leadership.",
-    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   leaderElectionRetryPeriod: durationOption({
     key: `${P}leader-election.retry-period`,
     default: "2 s",
     scope: "system",
     description: "Interval between lease acquire/renew attempts.",
-    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   watchedNamespaces: listOption({
     key: `${P}watched.namespaces`,
@@ -616,17 +606,14 @@ export const OPTIONS = {
     default: undefined,
     scope: "advanced",
     description: "Only reconcile resources matching this label selector (sharding).",
-    effect: {
-      pending:
-        "to confirm: read by the controllers (lib/flink/*/controller.ts); no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   healthProbeEnabled: boolOption({
     key: `${P}health.probe.enabled`,
     default: "true",
     scope: "advanced",
     description: "Serve the operator health endpoint.",
-    effect: { pending: "to confirm: read by lib/operator.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   healthProbePort: intOption({
     key: `${P}health.probe.port`,
@@ -660,7 +647,7 @@ export const OPTIONS = {
     default: "10 s",
     scope: "advanced",
     description: "Grace period for in-flight reconciles on shutdown.",
-    effect: { pending: "to confirm: read by lib/runtime/manager.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/operator_system_options_test.ts"] },
   }),
   resourceDeletionPropagation: enumOption(["Orphan", "Background", "Foreground"], {
     key: `${P}resource.deletion.propagation`,

@@ -5,13 +5,22 @@ export interface BackoffPolicy {
   maxMs: number;
   /** Fraction of random spread added on top, e.g. 0.2 = up to +20 %. */
   jitter?: number;
+  /**
+   * Attempts that wait `initialMs` before the delay starts to grow (default 1). JOSDK's
+   * GenericRetry, which FKO's `retry.*` options configure, waits the initial interval twice.
+   */
+  initialAttempts?: number;
 }
 
+/** The longest delay a timer can wait (setTimeout fires at once beyond it): about 24.8 days. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random = Math.random): number {
-  const raw = policy.initialMs * Math.pow(policy.factor, Math.max(0, attempt - 1));
+  const growth = Math.max(0, attempt - Math.max(1, policy.initialAttempts ?? 1));
+  const raw = policy.initialMs * Math.pow(policy.factor, growth);
   const capped = Math.min(policy.maxMs, raw);
   const spread = policy.jitter ? capped * policy.jitter * random() : 0;
-  return Math.round(Math.min(policy.maxMs, capped + spread));
+  return Math.round(Math.min(policy.maxMs, MAX_TIMER_MS, capped + spread));
 }
 
 /** A stateful backoff for one loop (e.g. one watch), reset after a healthy period. */

@@ -15,7 +15,7 @@ import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import type { StatusWriter } from "./status.ts";
 import { Store } from "./store.ts";
-import { WorkQueue } from "./queue.ts";
+import { type SharedSlots, WorkQueue } from "./queue.ts";
 import type { RateLimit } from "./rate_limiter.ts";
 import { Watcher, type WatcherOptions } from "./watcher.ts";
 import { errorMessage } from "../error_message.ts";
@@ -82,7 +82,8 @@ export interface ControllerRuntime {
   metrics: RuntimeMetrics;
   /** Namespaces to watch; undefined means all. Changed later with `setNamespaces`. */
   namespaces?: string[];
-  concurrency: number;
+  /** Passes at a time: this controller's own limit, or slots shared with other controllers. */
+  concurrency: number | SharedSlots;
   retry: BackoffPolicy;
   /** Retries of one failing object before giving up until it changes again. */
   maxAttempts: number;

@@ -12,6 +12,7 @@ import {
 import { EventRecorder } from "./events.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader.ts";
 import { RuntimeMetrics } from "./metrics.ts";
+import { SharedSlots } from "./queue.ts";
 import type { RateLimit } from "./rate_limiter.ts";
 import { StatusWriter } from "./status.ts";
 
@@ -20,6 +21,7 @@ const log = getLogger(["flinkop", "runtime", "manager"]);
 export interface ManagerOptions {
   client: KubeClient;
   namespaces?: string[];
+  /** Reconciles at a time across all controllers (FKO's one reconciler thread pool). */
   concurrency: number;
   retry: BackoffPolicy;
   maxAttempts: number;
@@ -57,6 +59,7 @@ export class Manager {
   readonly events: EventRecorder;
   readonly #controllers: Controller<KubeObject>[] = [];
   readonly #healthChecks: { name: string; healthy: () => boolean }[] = [];
+  readonly #slots: SharedSlots;
   #server?: Deno.HttpServer;
   #leader?: LeaderElector;
   #started = false;
@@ -64,6 +67,7 @@ export class Manager {
   constructor(private readonly opts: ManagerOptions) {
     this.status = new StatusWriter(opts.client);
     this.events = new EventRecorder(opts.client);
+    this.#slots = new SharedSlots(opts.concurrency);
   }
 
   add<T extends KubeObject & { status?: unknown }>(spec: ControllerSpec<T>): Controller<T> {
@@ -74,7 +78,7 @@ export class Manager {
       events: this.events,
       metrics: this.metrics,
       namespaces: this.opts.namespaces,
-      concurrency: this.opts.concurrency,
+      concurrency: this.#slots,
       retry: this.opts.retry,
       maxAttempts: this.opts.maxAttempts,
       resyncMs: this.opts.resyncMs,

@@ -1,5 +1,42 @@
-import { backoffDelay, type BackoffPolicy } from "./backoff.ts";
+import { backoffDelay, type BackoffPolicy, MAX_TIMER_MS } from "./backoff.ts";
 import { type RateLimit, RateLimiter } from "./rate_limiter.ts";
+
+/**
+ * Reconcile slots that several work queues share, so a limit holds across all controllers (FKO's
+ * `reconcile.parallelism` sizes the one reconciler thread pool of all its controllers). A queue
+ * takes a slot per pass it runs; a slot given back wakes every queue that shares them.
+ */
+export class SharedSlots {
+  #used = 0;
+  readonly #wakers = new Set<() => void>();
+
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error("concurrency must be at least 1");
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  get available(): boolean {
+    return this.#used < this.capacity;
+  }
+
+  take(): void {
+    this.#used++;
+  }
+
+  release(): void {
+    this.#used--;
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Calls `wake` whenever a slot is given back; returns the unsubscribe function. */
+  onRelease(wake: () => void): () => void {
+    this.#wakers.add(wake);
+    return () => this.#wakers.delete(wake);
+  }
+}
 
 /**
  * A work queue of keys with controller-runtime's guarantees: a key is queued at most once, never
@@ -18,16 +55,27 @@ export class WorkQueue {
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
   readonly #limiter?: RateLimiter;
+  readonly #slots: SharedSlots;
+  readonly #unsubscribe: () => void;
 
+  /** `concurrency`: passes at a time, this queue's own or {@link SharedSlots} of several queues. */
   constructor(
-    readonly concurrency: number,
+    concurrency: number | SharedSlots,
     private readonly retry: BackoffPolicy,
     rateLimit?: RateLimit | RateLimiter,
   ) {
-    if (concurrency < 1) throw new Error("work queue concurrency must be at least 1");
+    if (typeof concurrency === "number" && !(concurrency >= 1)) {
+      throw new Error("work queue concurrency must be at least 1");
+    }
+    this.#slots = typeof concurrency === "number" ? new SharedSlots(concurrency) : concurrency;
+    this.#unsubscribe = this.#slots.onRelease(() => this.#pump());
     this.#limiter = rateLimit instanceof RateLimiter
       ? rateLimit
       : rateLimit && new RateLimiter(rateLimit);
+  }
+
+  get concurrency(): number {
+    return this.#slots.capacity;
   }
 
   /** Starts dispatching keys to the handler; call once. */
@@ -58,6 +106,7 @@ export class WorkQueue {
     if (this.#stopped) return;
     this.cancelScheduled(key);
     if (ms <= 0) return this.add(key);
+    ms = Math.min(ms, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
@@ -117,6 +166,7 @@ export class WorkQueue {
   /** Stops accepting work; resolves when in-flight handlers have finished. */
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe();
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#queued.clear();
@@ -133,7 +183,7 @@ export class WorkQueue {
   #pump(): void {
     const handler = this.#handler;
     if (!handler) return;
-    while (this.#processing.size < this.concurrency && this.#queued.size > 0) {
+    while (this.#slots.available && this.#queued.size > 0) {
       const key = this.#queued.values().next().value as string;
       this.#queued.delete(key);
       const wait = this.#limiter?.acquire(key) ?? 0;
@@ -143,12 +193,14 @@ export class WorkQueue {
         continue;
       }
       this.#processing.add(key);
+      this.#slots.take();
       handler(key)
         .catch(() => {}) // the handler owns error handling; the queue must keep going
         .finally(() => {
           this.#processing.delete(key);
           if (this.#dirty.delete(key) && !this.#stopped) this.#queued.add(key);
-          this.#pump();
+          // Wakes this queue and every other one waiting for a shared slot.
+          this.#slots.release();
           this.#notifyIdle();
         });
     }

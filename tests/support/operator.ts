@@ -7,6 +7,7 @@ import { loadOperatorConfig } from "../../lib/config/operator_config.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
 import { Manager } from "../../lib/runtime/manager.ts";
+import { managerOptionsFor } from "../../lib/manager_options.ts";
 import { registerControllers } from "../../lib/controllers.ts";
 import { createOrReplace } from "../../lib/flink/cluster_ops.ts";
 import { FlinkDeployments } from "../../lib/flink/resources.ts";
@@ -24,6 +25,21 @@ export const FAST_OPERATOR_CONFIG: Record<string, string> = {
   "kubernetes.operator.flink.client.cancel.timeout": "20 s",
   // FKO's 5 passes per 15 s, scaled like the intervals above (a 300 ms progress check).
   "kubernetes.operator.rate-limiter.refresh-period": "1 s",
+};
+
+/**
+ * What the in-process operator of `startOperator` differs in besides FAST_OPERATOR_CONFIG, each
+ * overridable by the settings a test passes: no probe server (tests run in parallel; the
+ * subprocess tests choose free ports), watches that cannot start are retried rather than fatal,
+ * four reconciles at a time, and failed reconciles retried often enough for a test to see them
+ * recover.
+ */
+export const IN_PROCESS_OPERATOR_CONFIG: Record<string, string> = {
+  "kubernetes.operator.health.probe.enabled": "false",
+  "kubernetes.operator.startup.stop-on-informer-error": "false",
+  "kubernetes.operator.reconcile.parallelism": "4",
+  "kubernetes.operator.retry.max.interval": "5 s",
+  "kubernetes.operator.retry.max.attempts": "50",
 };
 
 let crdsInstalled: Promise<void> | undefined;
@@ -74,22 +90,19 @@ export async function startOperator(
   const namespaces = typeof namespace === "string" ? [namespace] : namespace;
   for (const ns of namespaces) await prepareNamespace(client, ns);
   if (Deno.env.get("FLINKOP_TEST_LOG")) setupLogging({ format: "text", level: "debug" });
-  const args = Object.entries({ ...FAST_OPERATOR_CONFIG, ...settings })
+  const args = Object.entries({
+    ...FAST_OPERATOR_CONFIG,
+    ...IN_PROCESS_OPERATOR_CONFIG,
+    ...settings,
+  })
     .flatMap(([k, v]) => ["--set", `${k}=${v}`]);
   const config = loadOperatorConfig({
     args: [...args, "--watch-namespaces", namespaces.join(",")],
     env: {},
     readFile: () => null,
   });
-  const manager = new Manager({
-    client,
-    namespaces,
-    concurrency: 4,
-    retry: { initialMs: config.retry.initialMs, factor: 1.5, maxMs: 5_000 },
-    maxAttempts: 50,
-    resyncMs: config.reconcileIntervalMs,
-    rateLimit: config.rateLimiter,
-  });
+  // The same runtime settings as `flinkop run` takes from its configuration.
+  const manager = new Manager(managerOptionsFor(config, { client, namespaces }));
   await registerControllers(manager, { client, config, restAccess: opts.restAccess ?? "pod-ip" });
   const stop = new AbortController();
   const running = manager.run(stop.signal);

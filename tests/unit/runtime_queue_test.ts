@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { WorkQueue } from "../../lib/runtime/queue.ts";
-import { backoffDelay } from "../../lib/runtime/backoff.ts";
+import { SharedSlots, WorkQueue } from "../../lib/runtime/queue.ts";
+import { backoffDelay, MAX_TIMER_MS } from "../../lib/runtime/backoff.ts";
 
 const RETRY = { initialMs: 10, factor: 2, maxMs: 80 };
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +115,33 @@ Deno.test("shutdown waits for in-flight work and drops the rest", async () => {
   q.add("third");
   await tick(15);
   assert.deepEqual(done, ["first"]);
+});
+
+Deno.test("backoff as JOSDK's GenericRetry: the initial interval twice, then growing; capped by timers", () => {
+  const josdk = { initialMs: 100, factor: 2, maxMs: MAX_TIMER_MS, initialAttempts: 2 };
+  assert.deepEqual([1, 2, 3, 4, 5].map((a) => backoffDelay(josdk, a)), [100, 100, 200, 400, 800]);
+  assert.equal(backoffDelay(josdk, 200), MAX_TIMER_MS, "no cap configured: a timer's longest wait");
+});
+
+Deno.test("queues sharing slots run at most that many passes together, and all of them", async () => {
+  const slots = new SharedSlots(2);
+  const queues = [new WorkQueue(slots, RETRY), new WorkQueue(slots, RETRY)];
+  let inFlight = 0;
+  let most = 0;
+  const done: string[] = [];
+  queues.forEach((q, i) => {
+    for (const k of ["a", "b", "c"]) q.add(`${i}${k}`);
+    q.start(async (k) => {
+      most = Math.max(most, ++inFlight);
+      await tick(5);
+      inFlight--;
+      done.push(k);
+    });
+  });
+  await Promise.all(queues.map((q) => q.idle()));
+  assert.equal(most, 2);
+  assert.equal(done.length, 6);
+  assert.equal(slots.used, 0);
 });
 
 Deno.test("backoff delay with jitter never exceeds the cap", () => {

@@ -700,27 +700,21 @@ export const OPTIONS = {
     default: "true",
     scope: "metrics",
     description: "Report per-resource metrics.",
-    effect: {
-      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/unit/metrics_options_test.ts"] },
   }),
   resourceLifecycleMetricsEnabled: boolOption({
     key: `${P}resource.lifecycle.metrics.enabled`,
     default: "true",
     scope: "metrics",
     description: "Report lifecycle state metrics.",
-    effect: {
-      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/unit/metrics_options_test.ts"] },
   }),
   resourceLifecycleNamespaceHistogramsEnabled: boolOption({
     key: `${P}resource.lifecycle.namespace.histograms.enabled`,
     default: "true",
     scope: "metrics",
     description: "Also report lifecycle histograms per namespace.",
-    effect: {
-      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/unit/metrics_options_test.ts"] },
   }),
   josdkMetricsEnabled: boolOption({
     key: `${P}josdk.metrics.enabled`,
@@ -762,9 +756,7 @@ export const OPTIONS = {
     default: "1000",
     scope: "metrics",
     description: "Sample size of metric histograms.",
-    effect: {
-      pending: "to confirm: read by lib/metrics/fko_operator_metrics.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/unit/metrics_options_test.ts"] },
   }),
   metricsScopeSystem: stringOption({
     key: `${P}metrics.scope.k8soperator.system`,

@@ -515,16 +515,19 @@ function isTracked(kind: string): kind is TrackedKind {
     kind === "FlinkStateSnapshot";
 }
 
-/** FKO's metrics for an operator configured by `config`, named after its pod (env as in FKO). */
+/**
+ * FKO's metrics for an operator configured by `config`, named after its pod (env as in FKO).
+ * `hostname` and `now` are for tests.
+ */
 export function fkoMetricsFor(
   config: OperatorConfig,
   env: Record<string, string | undefined>,
-  hostname: () => string = () => Deno.hostname(),
+  opts: { hostname?: () => string; now?: () => number } = {},
 ): FkoOperatorMetrics {
   let host = env["HOSTNAME"];
   if (!host) {
     try {
-      host = hostname();
+      host = (opts.hostname ?? Deno.hostname)();
     } catch {
       host = "localhost";
     }
@@ -537,6 +540,7 @@ export function fkoMetricsFor(
     lifecycleMetrics: config.get(OPTIONS.resourceLifecycleMetricsEnabled),
     namespaceHistograms: config.get(OPTIONS.resourceLifecycleNamespaceHistogramsEnabled),
     histogramSampleSize: Math.max(1, config.get(OPTIONS.metricsHistogramSampleSize)),
+    now: opts.now,
   });
 }
 

@@ -497,40 +497,28 @@ export const OPTIONS = {
     default: "false",
     scope: "system",
     description: "Include stack traces in status.error.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/job_error_options_test.ts"] },
   }),
   exceptionStacktraceMaxLength: intOption({
     key: `${P}exception.stacktrace.max.length`,
     default: "2048",
     scope: "system",
     description: "Maximum stack trace length in status.error.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/job_error_options_test.ts"] },
   }),
   exceptionFieldMaxLength: intOption({
     key: `${P}exception.field.max.length`,
     default: "2048",
     scope: "system",
     description: "Maximum length of each field of status.error.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/job_error_options_test.ts"] },
   }),
   exceptionThrowableListMaxCount: intOption({
     key: `${P}exception.throwable.list.max.count`,
     default: "2",
     scope: "system",
     description: "Causes listed in status.error throwableList.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/error_options.ts (the limit itself: tests/unit/spec_error_json_test.ts); no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/job_error_options_test.ts"] },
   }),
 
   // ---- advanced system options ----

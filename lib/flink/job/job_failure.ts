@@ -24,14 +24,27 @@ export async function recordJobFailure(
   const stackTrace = result?.state === "COMPLETED" ? result.stackTrace : undefined;
   const summary = failure ? withRootCause(failure, stackTrace) : "the job failed";
   const chain = stackTrace ? parseJavaStackTrace(stackTrace) : [];
-  p.status.error = serializeErrorJson(errorChain(summary, chain), errorJsonOptions(p));
+  p.status.error = serializeErrorJson(
+    errorChain(summary, chain, stackTrace),
+    errorJsonOptions(p),
+  );
   await event(p, { type: "Warning", reason: "Error", message: summary, component: "Job" });
 }
 
-/** The failure as an Error whose `cause`s are Flink's causes, named after their Java classes. */
-function errorChain(summary: string, chain: { className: string; message: string }[]): Error {
-  const top = new Error(summary);
+/**
+ * The failure as an Error whose `cause`s are Flink's causes, named after their Java classes. As
+ * in FKO, which records the job result's SerializedThrowable, the message is the failure's own
+ * (its class is the `type`; the root cause is appended as in `summary`), and the stack trace
+ * (with `exception.stacktrace.enabled`) is Flink's.
+ */
+function errorChain(
+  summary: string,
+  chain: { className: string; message: string }[],
+  stackTrace: string | undefined,
+): Error {
+  const top = new Error(chain[0]?.message ? withRootCause(chain[0].message, stackTrace) : summary);
   top.name = chain[0]?.className ?? JOB_EXCEPTION;
+  if (stackTrace) top.stack = stackTrace;
   let current = top;
   for (const link of chain.slice(1)) {
     const cause = new Error(link.message);

@@ -10,6 +10,7 @@ export const FaultAnnotations = {
   jobFinish: `${SIM_ANNOTATION_PREFIX}job-finish`,
   jobRestarts: `${SIM_ANNOTATION_PREFIX}job-restarts`,
   savepointFail: `${SIM_ANNOTATION_PREFIX}savepoint-fail`,
+  savepointDurationMs: `${SIM_ANNOTATION_PREFIX}savepoint-duration-ms`,
   checkpointFail: `${SIM_ANNOTATION_PREFIX}checkpoint-fail`,
   jobManagerCrash: `${SIM_ANNOTATION_PREFIX}jobmanager-crash`,
   restDelayMs: `${SIM_ANNOTATION_PREFIX}rest-delay-ms`,
@@ -26,6 +27,8 @@ export interface Faults {
   jobRestarts: number;
   /** Failure message for savepoints and stop-with-savepoint. */
   savepointFail?: string;
+  /** Savepoints (and stop-with-savepoint) triggered now take this long; 0 = the timings'. */
+  savepointDurationMs: number;
   /** Failure message for checkpoints (periodic and triggered). */
   checkpointFail?: string;
   /** The JobManager process exits with an error once it has been up this long (0 = at start). */
@@ -38,6 +41,7 @@ export interface Faults {
 export const NO_FAULTS: Readonly<Faults> = Object.freeze({
   jobFinish: false,
   jobRestarts: 0,
+  savepointDurationMs: 0,
   restDelayMs: 0,
   startupDelayMs: 0,
 });
@@ -52,6 +56,7 @@ export function parseFaults(annotations: Record<string, string>): Faults {
       get(FaultAnnotations.savepointFail),
       "Simulated savepoint failure (savepoint-fail)",
     ),
+    savepointDurationMs: nonNegativeInt(get(FaultAnnotations.savepointDurationMs)),
     checkpointFail: messageFlag(
       get(FaultAnnotations.checkpointFail),
       "Simulated checkpoint failure (checkpoint-fail)",

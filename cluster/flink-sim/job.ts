@@ -121,7 +121,10 @@ export class SimJob {
       timers: ctx.timers,
       fs: ctx.fs,
       checkpointMs: ctx.timings.checkpointMs,
-      savepointMs: ctx.timings.savepointMs,
+      // Read when a savepoint starts: the savepoint-duration-ms fault, else the timings.
+      get savepointMs() {
+        return ctx.faults().savepointDurationMs || ctx.timings.savepointMs;
+      },
       log: (m) => ctx.log(m),
       onTolerableFailuresExceeded: (cause) => this.#failover(cause, false),
     }, {

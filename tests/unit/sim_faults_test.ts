@@ -42,6 +42,30 @@ Deno.test("sim fault: savepoint-fail fails savepoints and stops; the job keeps r
   }
 });
 
+Deno.test("sim fault: savepoint-duration-ms makes savepoints (and stops) take that long", async () => {
+  const world = await SimWorld.create();
+  try {
+    const jm = await world.start({
+      conf: appConf(),
+      annotations: { [FaultAnnotations.savepointDurationMs]: "500" },
+    });
+    const jobId = await jm.onlyJobId();
+    await jm.waitForState(jobId, "RUNNING");
+    const started = Date.now();
+    const trigger = await jm.request("POST", `/jobs/${jobId}/savepoints`, {
+      "target-directory": `${world.sharedFsRoot}/savepoints`,
+    });
+    const path = `/jobs/${jobId}/savepoints/${trigger.json["request-id"]}`;
+    await sleep(250);
+    assert.equal((await jm.get<{ status: { id: string } }>(path)).status.id, "IN_PROGRESS");
+    const op = await jm.awaitOperation(path);
+    assert.ok(op.location, JSON.stringify(op));
+    assert.ok(Date.now() - started >= 500, "not before the configured duration");
+  } finally {
+    await world.dispose();
+  }
+});
+
 Deno.test("sim fault: checkpoint-fail fails checkpoints; periodic failures cause failovers", async () => {
   const world = await SimWorld.create();
   try {

@@ -34,9 +34,7 @@ export const OPTIONS = {
     default: "false",
     scope: "resource",
     description: "Upgrade without waiting for an in-progress (legacy) savepoint to finish.",
-    effect: {
-      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   jobUpgradeLastStateFallbackEnabled: boolOption({
     key: `${P}job.upgrade.last-state-fallback.enabled`,
@@ -95,7 +93,7 @@ export const OPTIONS = {
     default: "false",
     scope: "resource",
     description: "Pass drain=true on every stop-with-savepoint.",
-    effect: { pending: "to confirm: read by lib/flink/job/stop_job.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   deploymentRollbackEnabled: boolOption({
     key: `${P}deployment.rollback.enabled`,
@@ -191,19 +189,14 @@ export const OPTIONS = {
     default: "CANONICAL",
     scope: "resource",
     description: "Format of savepoints the operator triggers.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/snapshot_records.ts and stop_job.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   checkpointType: enumOption(["FULL", "INCREMENTAL"], {
     key: `${P}checkpoint.type`,
     default: "FULL",
     scope: "resource",
     description: "Type of checkpoints the operator triggers.",
-    effect: {
-      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   savepointTriggerGracePeriod: durationOption({
     key: `${P}savepoint.trigger.grace-period`,
@@ -218,9 +211,7 @@ export const OPTIONS = {
     default: "1 min",
     scope: "resource",
     description: "Legacy mode: a checkpoint trigger failing within this time is retried.",
-    effect: {
-      pending: "to confirm: read by lib/flink/job/legacy_snapshots.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   snapshotResourceEnabled: boolOption({
     key: `${P}snapshot.resource.enabled`,
@@ -240,10 +231,7 @@ export const OPTIONS = {
     default: "true",
     scope: "resource",
     description: "Clean up the snapshot history.",
-    effect: {
-      pending:
-        "to confirm: read by lib/flink/job/snapshot_triggers.ts and legacy_snapshots.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/snapshot_options_test.ts"] },
   }),
   savepointDisposeOnDelete: boolOption({
     key: `${P}savepoint.dispose-on-delete`,

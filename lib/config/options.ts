@@ -268,9 +268,7 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "Also block while jobs not managed by resources are running (only with block-on-session-jobs).",
-    effect: {
-      pending: "to confirm: read by lib/flink/deployment/cleanup.ts; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/integration/sessionjob_options_test.ts"] },
   }),
   podTemplateMergeArraysByName: boolOption({
     key: `${P}pod-template.merge-arrays-by-name`,
@@ -344,8 +342,9 @@ export const OPTIONS = {
     key: `${P}job.submission.timeout`,
     default: "10 min",
     scope: "system",
-    description: "Timeout of session job submission (jars/run).",
-    effect: { pending: "to confirm: read by lib/flink/job/resource_pass.ts; no test shows it yet" },
+    description:
+      "Timeout of the jar run that submits a session job (the upload: flink.client.timeout).",
+    effect: { shownBy: ["tests/integration/sessionjob_options_test.ts"] },
   }),
   retryInitialInterval: durationOption({
     key: `${P}retry.initial.interval`,
@@ -477,7 +476,10 @@ export const OPTIONS = {
     description:
       "Reject jarURI hosts resolving to loopback, link-local, private or multicast addresses.",
     effect: {
-      pending: "to confirm: read by lib/flink/sessionjob/jar_host.ts; no test shows it yet",
+      shownBy: [
+        "tests/integration/sessionjob_options_test.ts",
+        "tests/integration/sessionjob_lifecycle_test.ts",
+      ],
     },
   }),
   exceptionStacktraceEnabled: boolOption({

@@ -45,7 +45,7 @@ export interface FlinkRestTimeouts {
   defaultMs: number;
   /** `flink.client.cancel.timeout`. */
   cancelMs: number;
-  /** `job.submission.timeout`: jar upload and jar run, which start the user's main(). */
+  /** `job.submission.timeout`: the jar run, which starts the user's main() (FKO: not the upload). */
   jarRunMs: number;
 }
 
@@ -310,10 +310,8 @@ export class FlinkRestClient {
       contentType: "application/x-java-archive",
       bytes,
     };
-    const res = await this.call("POST", "/jars/upload", { multipart }, {
-      timeoutMs: this.timeouts.jarRunMs,
-      ...opts,
-    });
+    // FKO bounds the upload by flink.client.timeout and only the run by job.submission.timeout.
+    const res = await this.call("POST", "/jars/upload", { multipart }, opts);
     const body = asObject(res.json);
     const stored = stringField(body, "filename");
     const status = stringField(body, "status");

@@ -40,6 +40,7 @@ export function flinkStateSnapshotController(env: SnapshotEnv): ControllerSpec<R
     index: new SnapshotIndex(),
     lastPollAt: new Map(),
     failedAt: new Map(),
+    checkpointCompletedAt: new Map(),
     backoffBaseMs: getOption(env.config.raw, SNAPSHOT_BACKOFF_BASE),
     disposalTimeoutMs: getOption(env.config.raw, SNAPSHOT_DISPOSAL_TIMEOUT),
   };
@@ -163,4 +164,5 @@ function forget(memory: SnapshotMemory, s: Pick<SnapshotPass, "key" | "uid">): v
   memory.index.untrack(s.key);
   memory.lastPollAt.delete(s.uid);
   memory.failedAt.delete(s.uid);
+  memory.checkpointCompletedAt.delete(s.uid);
 }

@@ -9,6 +9,8 @@ import { isJobRunning, type SnapshotJob } from "./job_target.ts";
 import { abandon, failAttempt, SnapshotError } from "./outcomes.ts";
 import { isSavepoint, log, restClient, snapshotEvent, type SnapshotPass } from "./snapshot_pass.ts";
 import { markCompleted } from "./snapshot_status.ts";
+import { completedCheckpointPath } from "./checkpoint_path.ts";
+import { checkpointStatsCacheMs } from "../rest/checkpoint_stats_cache.ts";
 import { errorMessage } from "../../error_message.ts";
 
 /** Returns the next step, or undefined when the snapshot must be triggered (again) now. */
@@ -23,11 +25,15 @@ export async function observeInProgress(s: SnapshotPass): Promise<Action | undef
   if (!isJobRunning(job)) return await abandon(s, job);
 
   // Poll at most once per reconcile interval (FKO's pace); passes caused by label or job
-  // changes in between only run the abandon check above.
+  // changes in between only run the abandon check above. A completed checkpoint whose path is
+  // not readable yet is asked again when its own (shorter) wait is over.
   const interval = s.env.config.reconcileIntervalMs;
   const now = s.env.now();
   const last = s.memory.lastPollAt.get(s.uid);
-  if (last !== undefined && now - last < interval) return Action.requeue(interval - (now - last));
+  const readingPath = s.memory.checkpointCompletedAt.get(s.uid)?.triggerId === status.triggerId;
+  if (!readingPath && last !== undefined && now - last < interval) {
+    return Action.requeue(interval - (now - last));
+  }
   s.memory.lastPollAt.set(s.uid, now);
 
   try {
@@ -80,25 +86,37 @@ async function pollCheckpoint(
   if (result.state === "FAILED") {
     throw new SnapshotError(`Checkpoint ${triggerId} failed: ${result.failure}`);
   }
+  // Remembered across passes: Flink's statistics may predate the checkpoint for a while after.
+  const now = s.env.now();
+  const seen = s.memory.checkpointCompletedAt.get(s.uid);
+  const completedAt = seen?.triggerId === triggerId ? seen.at : now;
+  s.memory.checkpointCompletedAt.set(s.uid, { triggerId, at: completedAt });
+  const outcome = await completedCheckpointPath(client, job.jobId, result.checkpointId, {
+    completedAt,
+    now,
+    cacheMs: checkpointStatsCacheMs(job.config),
+    pollIntervalMs: s.env.config.reconcileIntervalMs,
+  });
+  if (outcome.kind === "wait") {
+    log.info(
+      "snapshot {snapshot}: checkpoint {id} completed, reading its path again in {ms} ms: " +
+        "{reason}",
+      { snapshot: s.name, id: result.checkpointId, ms: outcome.ms, reason: outcome.reason },
+    );
+    return Action.requeue(outcome.ms);
+  }
+  s.memory.checkpointCompletedAt.delete(s.uid);
   let path = "";
-  try {
-    const details = await client.checkpointDetails(job.jobId, result.checkpointId);
-    if (details.status === "FAILED") {
-      throw new SnapshotError(
-        `Checkpoint ${result.checkpointId} failed: ${details.failureMessage ?? "no reason given"}`,
-      );
-    }
-    if (details.status === "IN_PROGRESS") return Action.requeue(s.env.config.reconcileIntervalMs);
-    path = details.externalPath ?? "";
-  } catch (err) {
-    if (err instanceof SnapshotError || isFlinkUnavailable(err)) throw err;
+  if (outcome.kind === "path") {
+    path = outcome.path;
+  } else {
     // FKO: the checkpoint did complete; only its path is unknown (it already left Flink's
     // checkpoint history). Completed with an empty path, and say why.
     await snapshotEvent(s, {
       type: "Warning",
       reason: "CheckpointError",
       message: `Checkpoint ${result.checkpointId} completed but its path could not be read (${
-        errorMessage(err)
+        errorMessage(outcome.error)
       }); raise web.checkpoints.history to keep more checkpoints in Flink's history`,
     });
   }

@@ -40,6 +40,11 @@ export interface SnapshotMemory {
   lastPollAt: Map<string, number>;
   /** Precise time of the last failure, per uid (resultTimestamp only has whole seconds). */
   failedAt: Map<string, number>;
+  /**
+   * When a triggered checkpoint was first seen completed, per uid, until its path is read: Flink
+   * may serve statistics from before it for a while (checkpoint_path.ts).
+   */
+  checkpointCompletedAt: Map<string, { triggerId: string; at: number }>;
   backoffBaseMs: number;
   disposalTimeoutMs: number;
 }

@@ -13,10 +13,16 @@ export class JobMemory {
   readonly lastTriggers = new LastTriggerStore();
   /** The newest job exception reported as a JobException event, per uid. */
   readonly exceptionCursors = new Map<string, ExceptionCursor>();
+  /**
+   * When the job run (`<job id>@<start time>`) was first seen globally terminal, per uid: its
+   * checkpoint statistics are only sure to be final a cache timeout later (observe_job.ts).
+   */
+  readonly terminalSeen = new Map<string, { run: string; at: number }>();
 
   forget(uid: string): void {
     this.specChangedGeneration.delete(uid);
     this.lastTriggers.forget(uid);
     this.exceptionCursors.delete(uid);
+    this.terminalSeen.delete(uid);
   }
 }

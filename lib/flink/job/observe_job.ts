@@ -5,13 +5,18 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
+import { Action } from "../../runtime/action.ts";
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
+import {
+  checkpointStatsCacheMs,
+  checkpointStatsFreshInMs,
+} from "../rest/checkpoint_stats_cache.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
 import { isStable, lastReconciled, markStable, recordJobState } from "./bookkeeping.ts";
 import { observeJobExceptions } from "./job_exceptions.ts";
 import { recordJobFailure } from "./job_failure.ts";
 import { observeLegacySnapshots } from "./legacy_snapshots.ts";
-import { event, type ResourcePass } from "./resource_pass.ts";
+import { event, type ResourcePass, uidOf } from "./resource_pass.ts";
 
 const log = getLogger(["flinkop", "job", "observe"]);
 
@@ -55,6 +60,24 @@ export async function observeJob(p: ResourcePass, client: FlinkRestClient): Prom
   if (!job) {
     await onJobNotFound(p);
     return false;
+  }
+  if (isGloballyTerminal(job.state)) {
+    const unknownForMs = lastCheckpointUnknownForMs(p, `${job.jid}@${job.startTime}`);
+    if (unknownForMs > 0) {
+      // Flink's checkpoint statistics may still be from before the job ended. Its end — state,
+      // restore point, suspension — is recorded once they cannot be, all in one pass, so nothing
+      // is decided from an older checkpoint (which Flink may already have deleted) and a restart
+      // in between loses nothing.
+      log.info("job {jobId} ended moments ago ({state}); recording its end in {ms} ms", {
+        jobId: job.jid,
+        state: job.state,
+        ms: unknownForMs,
+      });
+      p.lastCheckpointUnknownForMs = unknownForMs;
+      return true;
+    }
+  } else {
+    p.memory.terminalSeen.delete(uidOf(p));
   }
   const previous = js.state;
   js.jobName = job.name;
@@ -113,6 +136,32 @@ async function onJobNotFound(p: ResourcePass): Promise<void> {
   }
   js.state = "RECONCILING";
   p.status.error = JOB_NOT_FOUND;
+}
+
+/**
+ * Milliseconds until the checkpoint statistics of this ended job `run` are sure to be final (0:
+ * now): Flink serves them from a cache, and what was cached before the job ended may lack its
+ * last checkpoints (rest/checkpoint_stats_cache.ts). Counted from when the run was first seen
+ * ended — by this operator process; after a restart that is the first pass.
+ */
+function lastCheckpointUnknownForMs(p: ResourcePass, run: string): number {
+  const uid = uidOf(p);
+  const now = p.env.now();
+  let seen = p.memory.terminalSeen.get(uid);
+  if (seen?.run !== run) {
+    seen = { run, at: now };
+    p.memory.terminalSeen.set(uid, seen);
+  }
+  return checkpointStatsFreshInMs(seen.at, now, checkpointStatsCacheMs(p.rc.flat));
+}
+
+/**
+ * Ends the pass while the observer holds back a job's end ({@link
+ * ResourcePass.lastCheckpointUnknownForMs}): nothing is decided from the state before it.
+ */
+export function waitForLastCheckpoint(p: ResourcePass): Action | undefined {
+  const ms = p.lastCheckpointUnknownForMs;
+  return ms === undefined ? undefined : Action.requeue(ms);
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 import { UpgradeFailure } from "./errors.ts";
 import { scaleInPlace } from "./inplace_scaling.ts";
 import { waitForPendingSnapshot } from "./legacy_snapshots.ts";
+import { waitForLastCheckpoint } from "./observe_job.ts";
 import {
   event,
   type JobResourceSpec,
@@ -46,6 +47,8 @@ const log = getLogger(["flinkop", "job", "reconcile"]);
 export async function reconcileJob(p: ResourcePass): Promise<Action> {
   const rec = lastReconciled(p);
   if (!rec) return await firstDeploy(p);
+  const lastCheckpointUnknown = waitForLastCheckpoint(p);
+  if (lastCheckpointUnknown) return lastCheckpointUnknown;
   const pendingSnapshot = await waitForPendingSnapshot(p);
   if (pendingSnapshot) return pendingSnapshot;
   const wasUpgrading = p.status.reconciliationStatus.state === "UPGRADING";

@@ -83,6 +83,12 @@ export interface ResourcePass<
   readonly driver: JobDriver<this>;
   /** The REST client of this pass, resolved on first use (see {@link rest}). */
   restClient?: Promise<FlinkRestClient>;
+  /**
+   * Set by the observer when the job ended so recently that Flink may still serve checkpoint
+   * statistics from before (observe_job.ts): the end is not recorded yet, and the reconcile
+   * waits this many milliseconds instead of deciding from the state before it.
+   */
+  lastCheckpointUnknownForMs?: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import { OPTIONS } from "../../config/options.ts";
 import { errorMessage } from "../../error_message.ts";
 import { getSavepointsDir } from "../render/mod.ts";
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
+import { checkpointStatsAfter, checkpointStatsCacheMs } from "../rest/checkpoint_stats_cache.ts";
 import { FlinkTimeoutError } from "../rest/errors.ts";
 import { pollUntilDone } from "../rest/poll.ts";
 import type { SuspendMode } from "../spec/upgrade.ts";
@@ -167,11 +168,21 @@ export async function cancelJob(
   }
 }
 
-/** Cancel, then restore from the newest checkpoint (FKO's last-state upgrade by cancel). */
+/**
+ * Cancel, then restore from the newest checkpoint (FKO's last-state upgrade by cancel). The
+ * statistics are read once Flink's cache of them cannot hold a view from before the job ended:
+ * an older checkpoint than the newest may already be subsumed and deleted.
+ */
 async function cancelAndReadCheckpoint(p: ResourcePass): Promise<string | undefined> {
   await cancelJob(p, { ignoreMissing: false });
   const js = p.status.jobStatus;
-  const latest = (await (await rest(p)).checkpointStats(js.jobId!)).latestCheckpoint();
+  const stats = await checkpointStatsAfter(await rest(p), js.jobId!, {
+    since: p.env.now(),
+    cacheMs: checkpointStatsCacheMs(p.rc.flat),
+    now: p.env.now,
+    signal: p.ctx.signal,
+  });
+  const latest = stats.latestCheckpoint();
   if (!latest) {
     js.upgradeSavepointPath = undefined;
     return undefined;

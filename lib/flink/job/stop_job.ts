@@ -12,6 +12,7 @@ import { getSavepointsDir } from "../render/mod.ts";
 import { NOT_EXTERNALLY_ADDRESSABLE } from "../rest/checkpoint_stats.ts";
 import { checkpointStatsAfter, checkpointStatsCacheMs } from "../rest/checkpoint_stats_cache.ts";
 import { FlinkTimeoutError } from "../rest/errors.ts";
+import { awaitJobEnd } from "../rest/job_end.ts";
 import { pollUntilDone } from "../rest/poll.ts";
 import type { SuspendMode } from "../spec/upgrade.ts";
 import { UpgradeFailure } from "./errors.ts";
@@ -153,11 +154,14 @@ export async function cancelJob(
     await save(p);
   }
   const timeoutMs = p.env.config.cancelTimeoutMs;
+  let ended: string | undefined;
   try {
-    js.state = await pollUntilDone(async () => {
-      const state = await client.jobStatus(js.jobId!);
-      return isGloballyTerminal(state) ? state : undefined;
-    }, { ...POLL, timeoutMs, signal: p.ctx.signal, what: `cancel of ${js.jobId}` });
+    ended = await awaitJobEnd(client, js.jobId!, {
+      ...POLL,
+      timeoutMs,
+      signal: p.ctx.signal,
+      what: `cancel of ${js.jobId}`,
+    });
   } catch (err) {
     if (!(err instanceof FlinkTimeoutError)) throw err;
     throw new UpgradeFailure(
@@ -166,6 +170,20 @@ export async function cancelJob(
         "raise kubernetes.operator.flink.client.cancel.timeout",
     );
   }
+  if (ended === undefined) {
+    // The job disappeared while it was being cancelled (e.g. its JobManager restarted without
+    // HA): it runs no more, but nothing about its end, or its checkpoints, can be learned.
+    log.info("job {jobId} is no longer known to its cluster after its cancel", {
+      jobId: js.jobId,
+    });
+    if (opts.ignoreMissing) return;
+    throw new UpgradeFailure(
+      "CleanupFailed",
+      `Cannot find job ${js.jobId} after cancelling it: its cluster no longer knows it, so ` +
+        "where it stopped cannot be read",
+    );
+  }
+  js.state = ended;
 }
 
 /**

@@ -42,6 +42,16 @@ export class FlinkTimeoutError extends Error {
   }
 }
 
+/**
+ * Flink answered that it does not know the job: a 404, or — where the handler passes the
+ * Dispatcher's exception on, as `GET /jobs/:id/status` does — a 500 naming
+ * FlinkJobNotFoundException (Flink 1.20 and 2.x: "Could not find Flink job (<id>)").
+ */
+export function isJobNotFound(err: unknown): boolean {
+  if (!(err instanceof FlinkRestError)) return false;
+  return err.status === 404 || err.mentions("FlinkJobNotFoundException");
+}
+
 /** The JobManager could not be asked (as opposed to having answered with an error). */
 export function isFlinkUnavailable(err: unknown): boolean {
   return err instanceof FlinkUnreachableError || err instanceof FlinkTimeoutError;

@@ -12,6 +12,7 @@ import { errorMessage } from "../../error_message.ts";
 import type { DeployOptions } from "../job/job_driver.ts";
 import { event, rest, save } from "../job/resource_pass.ts";
 import { applyJobConfig } from "../render/mod.ts";
+import { jarRunRefusal } from "../rest/jar_run_refusal.ts";
 import { fetchJar, removeJar } from "./artifacts.ts";
 import type { SessionJobPass } from "./pass.ts";
 
@@ -81,7 +82,11 @@ async function submit(p: SessionJobPass, job: JobSpec, opts: DeployOptions): Pro
       savepointPath: opts.savepointPath,
       allowNonRestoredState: job.allowNonRestoredState,
       flinkConfiguration: configuration,
-    }, flinkVersion);
+    }, flinkVersion).catch((err) => {
+      // A job that fails while starting stays on the cluster as FAILED with this id; the next
+      // pass finds it (alreadyDeployed) and the observer records its failure, as in FKO.
+      throw jarRunRefusal(err, { jobId: js.jobId, cluster: p.driver.clusterId(p) });
+    });
   } finally {
     await client.deleteJar(jarId).catch((err) =>
       log.warn("could not delete uploaded jar {jarId}: {error}", {

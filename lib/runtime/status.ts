@@ -63,7 +63,9 @@ export class StatusWriter {
         if (!isConflict(err) || attempt >= this.maxConflictRetries) throw err;
         const fresh = await this.client.get<T>(type, obj.metadata.namespace, obj.metadata.name!);
         if (!fresh) throw err;
-        if (JSON.stringify(fresh.status ?? null) !== expected) throw new StatusConflictError(key);
+        if (canonicalJson(fresh.status) !== canonicalJson(JSON.parse(expected))) {
+          throw new StatusConflictError(key);
+        }
         // Only metadata or spec moved on: our view of the status is still current, retry.
         base = fresh;
         expected = JSON.stringify(fresh.status ?? null);
@@ -91,6 +93,23 @@ export class StatusWriter {
   forget(uid: string): void {
     this.#written.delete(uid);
   }
+}
+
+/**
+ * A status as the API server gives it back: object keys sorted (it re-encodes custom resources
+ * from maps) and null fields pruned (structural schemas drop them), so what this writer sent and
+ * what it reads back compare equal when nobody else changed it.
+ */
+function canonicalJson(value: unknown): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v === null || typeof v !== "object") return v;
+    return Object.fromEntries(
+      Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] != null)
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  };
+  return JSON.stringify(canonical(value ?? null));
 }
 
 /**

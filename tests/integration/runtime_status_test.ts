@@ -26,6 +26,26 @@ integrationTest(
 );
 
 integrationTest(
+  "status writer: a 409 after earlier writes of the same pass is retried (keys in any order)",
+  async ({ client, ns }) => {
+    await installWidgetCrd(client);
+    const obj = await client.create<Widget>(Widgets, ns, widget(ns, "w5"));
+    const writer = new StatusWriter(client);
+    // Keys not in sorted order: the API server hands them back sorted.
+    await writer.write(Widgets, obj, { seen: 1, note: "write-ahead" });
+    await writer.write(Widgets, obj, { seen: 2, note: "write-ahead" });
+
+    // An annotation (kubectl annotate, a GitOps tool) moves the resourceVersion on.
+    await client.patch(Widgets, ns, "w5", { metadata: { annotations: { touched: "yes" } } });
+    await writer.write(Widgets, obj, { seen: 3, note: "write-ahead" });
+
+    const stored = await client.get<Widget>(Widgets, ns, "w5");
+    assert.deepEqual(stored?.status, { seen: 3, note: "write-ahead" });
+    assert.equal(stored?.metadata.annotations?.touched, "yes");
+  },
+);
+
+integrationTest(
   "status writer: a 409 caused by another status writer is not retried",
   async ({ client, ns }) => {
     await installWidgetCrd(client);

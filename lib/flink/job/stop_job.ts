@@ -18,6 +18,7 @@ import type { SuspendMode } from "../spec/upgrade.ts";
 import { UpgradeFailure } from "./errors.ts";
 import { type ResourcePass, rest, save } from "./resource_pass.ts";
 import { recordsLegacySnapshots, recordUpgradeSnapshot } from "./snapshot_records.ts";
+import { recordRestoreMode } from "./bookkeeping.ts";
 
 const log = getLogger(["flinkop", "job", "stop"]);
 
@@ -151,7 +152,7 @@ export async function cancelJob(
   }
   if (outcome === "cancelled") {
     js.state = "CANCELLING";
-    await save(p);
+    await save(p, "cancelling");
   }
   const timeoutMs = p.env.config.cancelTimeoutMs;
   let ended: string | undefined;
@@ -192,6 +193,12 @@ export async function cancelJob(
  * an older checkpoint than the newest may already be subsumed and deleted.
  */
 async function cancelAndReadCheckpoint(p: ResourcePass): Promise<string | undefined> {
+  // Write-ahead (FKO records the restore mode with its asynchronous cancel): if this pass ends
+  // after the cancel but before the stop is recorded (a crash, a lost status write), the observer
+  // marks the cancelled job suspended keeping the recorded restore mode, and the next start must
+  // restore from the job's last checkpoint, not start empty.
+  recordRestoreMode(p, "savepoint");
+  await save(p, "cancel-restore-mode");
   await cancelJob(p, { ignoreMissing: false });
   const js = p.status.jobStatus;
   const stats = await checkpointStatsAfter(await rest(p), js.jobId!, {

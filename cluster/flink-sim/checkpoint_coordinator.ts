@@ -264,6 +264,9 @@ export class CheckpointCoordinator {
         );
       }
     } catch (err) {
+      // A checkpoint Flink could not store in HA is discarded with its files
+      // (CompletedCheckpoint.discardOnFailedStoring): nothing may restore from it.
+      await this.#discardWritten(record);
       const cause = throwable(
         FlinkExceptions.checkpoint,
         "An Exception occurred while triggering the checkpoint. IO-problem detected.",
@@ -271,7 +274,11 @@ export class CheckpointCoordinator {
       );
       return this.#finishFailed(pending, cause, periodic);
     }
-    if (!this.#pending.has(record.id)) return; // aborted while writing
+    if (!this.#pending.has(record.id)) {
+      // Aborted while writing: Flink disposes of a pending checkpoint's files.
+      await this.#discardWritten(record);
+      return;
+    }
     this.#pending.delete(record.id);
     record.status = "COMPLETED";
     record.ackTimestamp = Date.now();
@@ -339,6 +346,13 @@ export class CheckpointCoordinator {
     if (record.externalPath !== NOT_EXTERNALLY_ADDRESSABLE) return record.externalPath!;
     const dir = childPath(this.settings.haStorageDir!, `completedCheckpoint${randomHex(12)}`);
     return (await writeSnapshot(this.host.fs, dir, metadata)).pointer;
+  }
+
+  async #discardWritten(record: CheckpointRecord): Promise<void> {
+    const path = record.externalPath;
+    record.externalPath = undefined;
+    if (!path || path === NOT_EXTERNALLY_ADDRESSABLE) return;
+    await deleteSnapshot(this.host.fs, path).catch(() => {});
   }
 
   async #discard(record: CheckpointRecord): Promise<void> {

@@ -42,7 +42,12 @@ export const OPTIONS = {
     scope: "resource",
     description:
       "In savepoint upgrade mode, fall back to a last-state upgrade when the job is not running.",
-    effect: { shownBy: ["tests/integration/deployment_failures_test.ts"] },
+    effect: {
+      shownBy: [
+        "tests/integration/deployment_failures_test.ts",
+        "tests/integration/deployment_options_test.ts",
+      ],
+    },
   }),
   jobUpgradeLastStateJobCancelEnabled: boolOption({
     key: `${P}job.upgrade.last-state.job-cancel.enabled`,
@@ -116,7 +121,12 @@ export const OPTIONS = {
     default: "true",
     scope: "resource",
     description: "Recreate a missing JobManager Deployment (needs HA or a stateless job).",
-    effect: { shownBy: ["tests/integration/deployment_failures_test.ts"] },
+    effect: {
+      shownBy: [
+        "tests/integration/deployment_failures_test.ts",
+        "tests/integration/deployment_options_test.ts",
+      ],
+    },
   }),
   jmDeploymentShutdownTtl: durationOption({
     key: `${P}jm-deployment.shutdown-ttl`,
@@ -328,7 +338,7 @@ export const OPTIONS = {
     default: "1 min",
     scope: "system",
     description: "Timeout of job cancel calls.",
-    effect: { pending: "to confirm: read by lib/flink/job/stop_job.ts; no test shows it yet" },
+    effect: { shownBy: ["tests/integration/deployment_options_test.ts"] },
   }),
   resourceCleanupTimeout: durationOption({
     key: `${P}resource.cleanup.timeout`,
@@ -518,18 +528,18 @@ export const OPTIONS = {
     scope: "advanced",
     description:
       "Reschedule interval while deploying, cancelling or waiting for a legacy savepoint.",
-    effect: {
-      pending: "to confirm: read by lib/flink/job/ and lib/flink/deployment/; no test shows it yet",
-    },
+    effect: { shownBy: ["tests/unit/job_pass_delay_test.ts"] },
   }),
   restReadyDelay: durationOption({
     key: `${P}observer.rest-ready.delay`,
-    default: "10 s",
+    // FKO: 10 s, because FKO only sees the port open and guesses how long the REST API takes.
+    // flinkop asks the REST API itself (GET /config), so by default there is nothing to wait for.
+    default: undefined,
     scope: "advanced",
-    description: "Wait between the JobManager port becoming reachable and marking it READY.",
-    effect: {
-      pending: "to confirm: read by lib/flink/deployment/reconcile.ts; no test shows it yet",
-    },
+    description: "Wait between the JobManager's REST API answering and marking it READY " +
+      "(DEPLOYED_NOT_READY meanwhile). Unset: READY in the same pass the REST API first " +
+      "answers; FKO's default is 10 s because it only checks that the port is open.",
+    effect: { shownBy: ["tests/integration/deployment_options_test.ts"] },
   }),
   savepointHistoryMaxCountThreshold: intOption({
     key: `${P}savepoint.history.max.count.threshold`,
@@ -631,10 +641,9 @@ export const OPTIONS = {
     key: `${P}resource.deletion.propagation`,
     default: "Foreground",
     scope: "advanced",
-    description: "Propagation policy when deleting JobManager/TaskManager Deployments.",
-    effect: {
-      pending: "to confirm: read by lib/flink/deployment/cluster.ts; no test shows it yet",
-    },
+    description:
+      "Propagation policy when deleting JobManager/TaskManager Deployments (only Foreground waits for their pods).",
+    effect: { shownBy: ["tests/integration/deployment_options_test.ts"] },
   }),
   ingressManage: boolOption({
     key: `${P}ingress.manage`,

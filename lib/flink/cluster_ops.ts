@@ -42,9 +42,12 @@ export interface DeleteClusterOptions {
 
 /**
  * Deletes a Flink cluster's JobManager (and standalone TaskManager) Deployments, waits until they
- * and their pods are gone, then optionally removes the HA metadata (ConfigMaps have no owner, and
- * znodes none either: left behind, they would let a later cluster recover old state). Returns false
- * on timeout; throws when the HA metadata could not be removed.
+ * are gone — and with Foreground propagation their pods too, which the Deployments then outlive —,
+ * then optionally removes the HA metadata (ConfigMaps have no owner, and znodes none either: left
+ * behind, they would let a later cluster recover old state). As FKO (deleteDeploymentBlocking), the
+ * pods of Background and Orphan deletions are not waited for: the garbage collector removes them
+ * later, or (Orphan) never. Returns false on timeout; throws when the HA metadata could not be
+ * removed.
  */
 export async function deleteCluster(
   client: KubeClient,
@@ -64,6 +67,7 @@ export async function deleteCluster(
       const remaining = await Promise.all(
         deployments.map((name) => client.get(Resources.deployments, namespace, name)),
       );
+      if (opts.propagation !== "Foreground") return remaining.every((d) => !d) || undefined;
       const pods = await client.list(Resources.pods, namespace, {
         labelSelector: `app=${clusterId}`,
       });

@@ -31,13 +31,14 @@ export const FAST_OPERATOR_CONFIG: Record<string, string> = {
  * What the in-process operator of `startOperator` differs in besides FAST_OPERATOR_CONFIG, each
  * overridable by the settings a test passes: no probe server (tests run in parallel; the
  * subprocess tests choose free ports), watches that cannot start are retried rather than fatal,
- * four reconciles at a time, and failed reconciles retried often enough for a test to see them
+ * twelve reconciles at a time, and failed reconciles retried often enough for a test to see them
  * recover.
  */
 export const IN_PROCESS_OPERATOR_CONFIG: Record<string, string> = {
   "kubernetes.operator.health.probe.enabled": "false",
   "kubernetes.operator.startup.stop-on-informer-error": "false",
-  "kubernetes.operator.reconcile.parallelism": "4",
+  // Four per controller, as this operator ran before the limit became one pool for all.
+  "kubernetes.operator.reconcile.parallelism": "12",
   "kubernetes.operator.retry.max.interval": "5 s",
   "kubernetes.operator.retry.max.attempts": "50",
 };
@@ -78,23 +79,34 @@ export interface RunningOperator {
 }
 
 /**
+ * What `startOperator(..., { defaults: true })` sets: only what an in-process operator needs to
+ * share the process and the cluster (no probe server, watches that cannot start retried), every
+ * interval and limit at its default — the configuration users get.
+ */
+export const DEFAULT_IN_PROCESS_CONFIG: Record<string, string> = {
+  "kubernetes.operator.health.probe.enabled": "false",
+  "kubernetes.operator.startup.stop-on-informer-error": "false",
+};
+
+/**
  * Starts the operator for `namespace` (or several). It reaches JobManagers by `pod-ip` unless `restAccess`
- * says otherwise (`api-proxy` needs the pod network of tests/support/pod_network.ts).
+ * says otherwise (`api-proxy` needs the pod network of tests/support/pod_network.ts). With
+ * `defaults`, FAST_OPERATOR_CONFIG and IN_PROCESS_OPERATOR_CONFIG are left out: the operator runs
+ * with the default intervals (plus DEFAULT_IN_PROCESS_CONFIG and `settings`).
  */
 export async function startOperator(
   client: KubeClient,
   namespace: string | string[],
   settings: Record<string, string> = {},
-  opts: { restAccess?: RestAccessMode } = {},
+  opts: { restAccess?: RestAccessMode; defaults?: boolean } = {},
 ): Promise<RunningOperator> {
   const namespaces = typeof namespace === "string" ? [namespace] : namespace;
   for (const ns of namespaces) await prepareNamespace(client, ns);
   if (Deno.env.get("FLINKOP_TEST_LOG")) setupLogging({ format: "text", level: "debug" });
-  const args = Object.entries({
-    ...FAST_OPERATOR_CONFIG,
-    ...IN_PROCESS_OPERATOR_CONFIG,
-    ...settings,
-  })
+  const base = opts.defaults
+    ? DEFAULT_IN_PROCESS_CONFIG
+    : { ...FAST_OPERATOR_CONFIG, ...IN_PROCESS_OPERATOR_CONFIG };
+  const args = Object.entries({ ...base, ...settings })
     .flatMap(([k, v]) => ["--set", `${k}=${v}`]);
   const config = loadOperatorConfig({
     args: [...args, "--watch-namespaces", namespaces.join(",")],

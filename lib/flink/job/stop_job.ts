@@ -36,6 +36,7 @@ export async function suspendJob(p: ResourcePass, mode: SuspendMode): Promise<st
   let path: string | undefined;
   switch (mode) {
     case "NOOP":
+      await recordEndedStop(p);
       return p.status.jobStatus.upgradeSavepointPath;
     case "STATELESS":
       await p.driver.stopStateless(p);
@@ -107,6 +108,38 @@ async function stopWithSavepoint(p: ResourcePass): Promise<string> {
   js.state = "FINISHED";
   await recordUpgradeSnapshot(p, result.location);
   return result.location;
+}
+
+/**
+ * The job already ended, but an upgrade's stop-with-savepoint trigger is still pending in status:
+ * the stop reached Flink and the pass (or the leader) that sent it ended before recording its
+ * savepoint. The savepoint is recorded now from the trigger's result (Flink keeps it for
+ * `rest.async.store-duration`) like any upgrade savepoint — status and an UPGRADE snapshot;
+ * otherwise the job would restore from it (the observer takes it as the restore point) without
+ * any FlinkStateSnapshot recording it. The trigger is cleared either way, so no later pass takes
+ * it for a stop still in flight.
+ */
+async function recordEndedStop(p: ResourcePass): Promise<void> {
+  const js = p.status.jobStatus;
+  const info = js.savepointInfo;
+  if (!info.triggerId || info.triggerType !== "UPGRADE" || !js.jobId) return;
+  let result;
+  try {
+    result = await (await rest(p)).savepointStatus(js.jobId, info.triggerId);
+  } catch (err) {
+    log.info("stop-with-savepoint {triggerId} of the ended job could not be read: {error}", {
+      triggerId: info.triggerId,
+      error: errorMessage(err),
+    });
+  }
+  if (result?.state === "COMPLETED") {
+    log.info("recording the savepoint {path} of the ended job's stop", { path: result.location });
+    recordSavepoint(p, result.location);
+    await recordUpgradeSnapshot(p, result.location);
+    return;
+  }
+  clearSavepointTrigger(p);
+  await save(p);
 }
 
 function clearSavepointTrigger(p: ResourcePass): void {

@@ -8,7 +8,7 @@ import { OPTIONS } from "../../config/options.ts";
 import { Resources } from "../../kube/resource.ts";
 import { createOrReplace, deleteCluster } from "../cluster_ops.ts";
 import { isKubernetesHa } from "../ha.ts";
-import { type HaStore, haStore } from "../ha_store.ts";
+import { type HaPresence, type HaStore, haStore } from "../ha_store.ts";
 import { isZooKeeperHa } from "../zookeeper_ha.ts";
 import type { DeployOptions } from "../job/job_driver.ts";
 import { UpgradeFailure } from "../job/errors.ts";
@@ -38,6 +38,31 @@ export function haStoreOf(p: DeploymentPass): HaStore {
     flinkConfig: p.rc.flinkOptions,
     requestTimeoutMs: p.env.config.flinkClientTimeoutMs,
   });
+}
+
+/** Why a last-state (HA) restore cannot start, or undefined when there is HA metadata. */
+export function haRestoreRefusal(ha: HaPresence): UpgradeFailure | undefined {
+  if (ha.available) return undefined;
+  return new UpgradeFailure(
+    "RestoreFailed",
+    "HA metadata is not available to restore from last state. It is possible that the job " +
+      "has finished or terminally failed, or the configmaps have been deleted. Manual restore required.",
+  );
+}
+
+/**
+ * The job id an application deploy starts its job with: the configured
+ * `$internal.pipeline.job-id`, the current one on a last-state (HA) restore, else a new one.
+ */
+export function jobIdOnDeploy(
+  conf: Readonly<Record<string, string>>,
+  opts: Pick<DeployOptions, "requireHa">,
+  currentJobId: string | undefined,
+): { kind: "configured" | "kept"; jobId: string } | { kind: "new" } {
+  const fixed = conf["$internal.pipeline.job-id"];
+  if (fixed !== undefined) return { kind: "configured", jobId: fixed };
+  if (opts.requireHa && currentJobId) return { kind: "kept", jobId: currentJobId };
+  return { kind: "new" };
 }
 
 /** Deletes this resource's cluster and waits (bounded by the cleanup timeout). */
@@ -83,13 +108,8 @@ export async function deployCluster(
 
   if (application && opts.requireHa) {
     const ha = await haStoreOf(p).read();
-    if (!ha.available) {
-      throw new UpgradeFailure(
-        "RestoreFailed",
-        "HA metadata is not available to restore from last state. It is possible that the job " +
-          "has finished or terminally failed, or the configmaps have been deleted. Manual restore required.",
-      );
-    }
+    const refusal = haRestoreRefusal(ha);
+    if (refusal) throw refusal;
     if (ha.hasCheckpoint) {
       savepointPath = LAST_STATE_SAVEPOINT_SENTINEL;
       p.status.jobStatus.upgradeSavepointPath = LAST_STATE_SAVEPOINT_SENTINEL;
@@ -103,9 +123,8 @@ export async function deployCluster(
 
   let jobId: string | undefined;
   if (application) {
-    const fixed = conf["$internal.pipeline.job-id"];
-    const keep = opts.requireHa && p.status.jobStatus.jobId;
-    jobId = fixed ?? (keep ? p.status.jobStatus.jobId! : randomJobId());
+    const source = jobIdOnDeploy(conf, opts, p.status.jobStatus.jobId);
+    jobId = source.kind === "new" ? randomJobId() : source.jobId;
     p.status.jobStatus.jobId = jobId;
     await save(p, "job-id-recorded");
   }

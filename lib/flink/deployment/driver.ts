@@ -32,9 +32,11 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   },
   jobManagerReady: (p) => p.status.jobManagerDeploymentStatus === "READY",
 
-  async upgradeFacts(p) {
+  async upgradeFacts(p, known) {
     const haEnabled = isHaEnabled(p.rc.flinkOptions);
-    const ha = haEnabled ? await haStoreOf(p).read() : { available: false, hasCheckpoint: false };
+    const ha = !haEnabled
+      ? { available: false, hasCheckpoint: false }
+      : known ?? await haStoreOf(p).read();
     return {
       lastReconciledFlinkVersion: deployedSpec(p)?.flinkVersion,
       flinkVersion: p.spec.flinkVersion,

@@ -16,6 +16,7 @@ import { OPTIONS } from "../../config/options.ts";
 import { errorMessage } from "../../error_message.ts";
 import { decodeFlinkMap } from "../render/flink_structured_value.ts";
 import {
+  type InPlaceScalingPlan,
   inPlaceScalingUnsupported,
   PARALLELISM_OVERRIDES,
   planInPlaceScaling,
@@ -29,6 +30,42 @@ const log = getLogger(["flinkop", "job", "scaling"]);
 export const IN_PLACE_SCALING_MESSAGE = "In-place scaling triggered";
 
 /**
+ * Whether the pending SCALE change can go to the running job in place, asked of its JobManager
+ * (the job's current resource requirements): `redeploy` (with why) when it needs a regular
+ * upgrade, `unchanged` when the job already has the requirements, else the requirements to send.
+ * Throws when the JobManager cannot be asked; the controller then upgrades instead.
+ */
+export async function inPlaceScalingPlan(
+  p: ResourcePass,
+  rec: ReconciledSpec<JobResourceSpec>,
+): Promise<InPlaceScalingPlan> {
+  const unsupported = inPlaceScalingPrecondition(p);
+  if (unsupported) return { kind: "redeploy", reason: unsupported };
+  const newOverrides = overridesOf(p.rc.flat[PARALLELISM_OVERRIDES]);
+  const previousOverrides = overridesOf(
+    flattenFlinkConfiguration(rec.spec.flinkConfiguration)[PARALLELISM_OVERRIDES] ??
+      p.rc.operatorLevel[PARALLELISM_OVERRIDES],
+  );
+  const current = await (await rest(p)).resourceRequirements(p.status.jobStatus.jobId!);
+  return planInPlaceScaling(current, newOverrides, previousOverrides);
+}
+
+/**
+ * Why the change cannot be applied in place whatever the job's requirements are (option, Flink
+ * version, scheduler, job state), or undefined when the JobManager is worth asking.
+ */
+export function inPlaceScalingPrecondition(p: ResourcePass): string | undefined {
+  const js = p.status.jobStatus;
+  return inPlaceScalingUnsupported({
+    hasJob: p.spec.job !== undefined && js.jobId !== undefined,
+    enabled: p.rc.get(OPTIONS.jobUpgradeInplaceScalingEnabled),
+    flinkVersion: p.driver.flinkVersion(p),
+    scheduler: p.rc.flat["jobmanager.scheduler"],
+    jobState: js.state,
+  });
+}
+
+/**
  * Tries to apply the pending SCALE change in place. True when it was applied (or already was) and
  * the spec recorded as deployed; false when the change needs a regular upgrade.
  */
@@ -36,33 +73,15 @@ export async function scaleInPlace(
   p: ResourcePass,
   rec: ReconciledSpec<JobResourceSpec>,
 ): Promise<boolean> {
-  const js = p.status.jobStatus;
-  const unsupported = inPlaceScalingUnsupported({
-    hasJob: p.spec.job !== undefined && js.jobId !== undefined,
-    enabled: p.rc.get(OPTIONS.jobUpgradeInplaceScalingEnabled),
-    flinkVersion: p.driver.flinkVersion(p),
-    scheduler: p.rc.flat["jobmanager.scheduler"],
-    jobState: js.state,
-  });
-  if (unsupported) {
-    log.info("not scaling in place ({reason}); upgrading instead", { reason: unsupported });
-    return false;
-  }
   try {
-    const newOverrides = overridesOf(p.rc.flat[PARALLELISM_OVERRIDES]);
-    const previousOverrides = overridesOf(
-      flattenFlinkConfiguration(rec.spec.flinkConfiguration)[PARALLELISM_OVERRIDES] ??
-        p.rc.operatorLevel[PARALLELISM_OVERRIDES],
-    );
-    const client = await rest(p);
-    const current = await client.resourceRequirements(js.jobId!);
-    const plan = planInPlaceScaling(current, newOverrides, previousOverrides);
+    const plan = await inPlaceScalingPlan(p, rec);
     if (plan.kind === "redeploy") {
       log.info("not scaling in place ({reason}); upgrading instead", { reason: plan.reason });
       return false;
     }
     if (plan.kind === "update") {
-      await client.updateResourceRequirements(js.jobId!, plan.requirements);
+      const client = await rest(p);
+      await client.updateResourceRequirements(p.status.jobStatus.jobId!, plan.requirements);
       await event(p, {
         type: "Normal",
         reason: "Scaling",

@@ -7,6 +7,7 @@
  */
 import type { FlinkVersion, KubernetesDeploymentMode } from "../../api/enums.ts";
 import type { Action } from "../../runtime/action.ts";
+import type { HaPresence } from "../ha_store.ts";
 import type { JobUpgradeInput, SuspendMode } from "../spec/upgrade.ts";
 
 export interface DeployOptions {
@@ -51,7 +52,11 @@ export interface JobDriver<P extends { readonly spec: unknown }> {
   useSpec(p: P, spec: P["spec"]): void;
   /** The JobManager answers REST, so the job can be observed, stopped and snapshotted. */
   jobManagerReady(p: P): boolean;
-  upgradeFacts(p: P): Promise<UpgradeFacts>;
+  /**
+   * The facts of an upgrade decision. `ha`: what the job's HA metadata store holds, when already
+   * known (`flinkop plan` passes each possibility when the store cannot be read); read otherwise.
+   */
+  upgradeFacts(p: P, ha?: HaPresence): Promise<UpgradeFacts>;
   /** Starts the job: a new application cluster, or the jar submitted to the session cluster. */
   deploy(p: P, spec: P["spec"], opts: DeployOptions): Promise<void>;
   /** Stops the job without its state (an application cluster also goes, with its HA data). */

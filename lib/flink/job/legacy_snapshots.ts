@@ -192,15 +192,28 @@ async function dropLegacyTrigger(p: ResourcePass, type: SnapshotType): Promise<v
  */
 export async function waitForPendingSnapshot(p: ResourcePass): Promise<Action | undefined> {
   const info = p.status.jobStatus.savepointInfo;
-  if (!legacyTriggerPending(info) || info.triggerType === "UPGRADE") return undefined;
-  if (!jobRunning(p)) {
-    await dropLegacyTrigger(p, "SAVEPOINT");
-    await save(p);
-    return undefined;
+  switch (pendingSnapshotStep(p)) {
+    case "none":
+      return undefined;
+    case "drop":
+      await dropLegacyTrigger(p, "SAVEPOINT");
+      await save(p);
+      return undefined;
+    case "wait":
+      log.info("waiting for the pending savepoint {id} before reconciling", { id: info.triggerId });
+      return Action.requeue(p.env.config.progressCheckIntervalMs);
   }
-  if (p.rc.get(OPTIONS.jobUpgradeIgnorePendingSavepoint)) return undefined;
-  log.info("waiting for the pending savepoint {id} before reconciling", { id: info.triggerId });
-  return Action.requeue(p.env.config.progressCheckIntervalMs);
+}
+
+/**
+ * What a pending manual or periodic legacy savepoint means for the pass: nothing, dropped (its
+ * job no longer runs), or waited for.
+ */
+export function pendingSnapshotStep(p: ResourcePass): "none" | "drop" | "wait" {
+  const info = p.status.jobStatus.savepointInfo;
+  if (!legacyTriggerPending(info) || info.triggerType === "UPGRADE") return "none";
+  if (!jobRunning(p)) return "drop";
+  return p.rc.get(OPTIONS.jobUpgradeIgnorePendingSavepoint) ? "none" : "wait";
 }
 
 /**

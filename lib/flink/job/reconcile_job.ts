@@ -9,13 +9,12 @@ import { getLogger } from "@logtape/logtape";
 import type { UpgradeMode } from "../../api/enums.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { Action } from "../../runtime/action.ts";
-import { describeDiff, diffSpecs } from "../spec/diff.ts";
-import { savepointDirectory } from "../spec/state_dirs.ts";
-import { checkpointInfoRequired, decideJobUpgrade, type JobUpgradeInput } from "../spec/upgrade.ts";
+import type { JobSpec } from "../../api/job_spec.ts";
+import { describeDiff } from "../spec/diff.ts";
+import { decideJobUpgrade } from "../spec/upgrade.ts";
 import {
   deployedSpec,
   lastReconciled,
-  lastStable,
   markBeforeDeploy,
   markDeployed,
   markStable,
@@ -25,18 +24,19 @@ import {
 } from "./bookkeeping.ts";
 import { UpgradeFailure } from "./errors.ts";
 import { scaleInPlace } from "./inplace_scaling.ts";
+import {
+  changeStep,
+  initialRestorePath,
+  pendingDiff,
+  savepointRedeployPath,
+  specRoute,
+  stableSpecRequested,
+  upgradeInput,
+} from "./job_change.ts";
 import { waitForPendingSnapshot } from "./legacy_snapshots.ts";
 import { waitForLastCheckpoint } from "./observe_job.ts";
-import {
-  event,
-  type JobResourceSpec,
-  type ResourcePass,
-  rest,
-  save,
-  uidOf,
-} from "./resource_pass.ts";
+import { event, type JobResourceSpec, type ResourcePass, save, uidOf } from "./resource_pass.ts";
 import { rollBackIfDue } from "./rollback.ts";
-import { resolveSnapshotReference } from "./snapshot_reference.ts";
 import { restorePathFor } from "./snapshot_records.ts";
 import { reconcileSnapshotDuties } from "./snapshot_triggers.ts";
 import { suspendJob } from "./stop_job.ts";
@@ -52,18 +52,20 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
   const pendingSnapshot = await waitForPendingSnapshot(p);
   if (pendingSnapshot) return pendingSnapshot;
   const wasUpgrading = p.status.reconciliationStatus.state === "UPGRADING";
-  // While rolling back, the recorded job state is the rollback's (the failed job is stopped),
-  // not a change the user asked for.
-  const compared = p.status.reconciliationStatus.state === "ROLLING_BACK"
-    ? withJob(rec.spec, { state: p.spec.job?.state })
-    : rec.spec;
-  const diff = diffSpecs(p.kind, compared, p.spec, { mode: p.driver.deploymentMode(p) });
+  const diff = pendingDiff(p, rec);
   if (await rollBackIfDue(p, rec, diff.type !== "IGNORE" || wasUpgrading)) {
     return await reconcileJobChange(p, rec, false);
   }
-  const upgrading = p.status.reconciliationStatus.state === "UPGRADING";
-  if (diff.type !== "IGNORE" || upgrading) {
-    if (await stableSpecRequested(p, rec)) return requeue(p);
+  const route = specRoute({
+    diffType: diff.type,
+    upgrading: p.status.reconciliationStatus.state === "UPGRADING",
+    stableSpecRequested: stableSpecRequested(p),
+  });
+  if (route === "record-stable-spec") {
+    await recordStableSpec(p, rec);
+    return requeue(p);
+  }
+  if (route !== "none") {
     const generation = p.generation ?? 0;
     let specChanged: Promise<void> | undefined;
     if (!wasUpgrading && p.memory.specChangedGeneration.get(uidOf(p)) !== generation) {
@@ -78,8 +80,8 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
       });
     }
     try {
-      if (diff.type === "SCALE" && !upgrading && await scaleInPlace(p, rec)) return requeue(p);
-      return await reconcileJobChange(p, rec, diff.type === "SAVEPOINT_REDEPLOY");
+      if (route === "scale" && await scaleInPlace(p, rec)) return requeue(p);
+      return await reconcileJobChange(p, rec, route === "savepoint-redeploy");
     } finally {
       await specChanged;
     }
@@ -89,36 +91,21 @@ export async function reconcileJob(p: ResourcePass): Promise<Action> {
 }
 
 /**
- * After a rollback, a spec equal to the stable one that runs needs no deploy (FKO
- * checkNewSpecAlreadyDeployed): it is recorded as deployed, and the rollback is over.
+ * After a rollback, the stable spec that runs was asked for (job_change.ts stableSpecRequested):
+ * it is recorded as deployed, and the rollback is over.
  */
-async function stableSpecRequested(
+async function recordStableSpec(
   p: ResourcePass,
   rec: ReconciledSpec<JobResourceSpec>,
-): Promise<boolean> {
-  if (p.status.reconciliationStatus.state !== "ROLLED_BACK") return false;
-  const stable = lastStable(p);
-  const mode = { mode: p.driver.deploymentMode(p) };
-  if (!stable || diffSpecs(p.kind, stable, p.spec, mode).type !== "IGNORE") return false;
+): Promise<void> {
   log.info("the spec is the stable spec that runs since the rollback; nothing to deploy");
   const running = withJob(p.spec, { state: "running", upgradeMode: rec.spec.job?.upgradeMode });
   markDeployed(p, running, { keepNoncesFrom: rec.spec });
   await save(p, "deployed");
-  return true;
 }
 
 export function requeue(p: ResourcePass): Action {
   return Action.requeue(p.driver.nextPassDelay(p));
-}
-
-/** The restore point of a first start: initialSavepointPath or a FlinkStateSnapshot reference. */
-async function initialRestorePath(p: ResourcePass): Promise<string | undefined> {
-  const job = p.spec.job;
-  if (!job) return undefined;
-  if (job.flinkStateSnapshotReference) {
-    return await resolveSnapshotReference(p, job.flinkStateSnapshotReference);
-  }
-  return job.initialSavepointPath || undefined;
 }
 
 async function firstDeploy(p: ResourcePass): Promise<Action> {
@@ -146,10 +133,19 @@ async function reconcileJobChange(
 ): Promise<Action> {
   const spec = p.spec;
   const desired = spec.job!.state;
+  const stepFor = (recorded: Pick<JobSpec, "state" | "upgradeMode"> | undefined) =>
+    changeStep({
+      savepointRedeploy,
+      recordedJobState: recorded?.state,
+      recordedUpgradeMode: recorded?.upgradeMode,
+      desiredJobState: desired,
+      specUpgradeMode: spec.job!.upgradeMode,
+    });
+  const step = stepFor(rec.spec.job);
 
-  if (savepointRedeploy) return await redeployFromSavepoint(p, rec);
+  if (step.kind === "redeploy-from-savepoint") return await redeployFromSavepoint(p, rec);
 
-  if (rec.spec.job?.state === "running") {
+  if (step.kind === "stop") {
     const decision = decideJobUpgrade(await upgradeInput(p, rec));
     switch (decision.kind) {
       case "wait":
@@ -165,6 +161,7 @@ async function reconcileJobChange(
         await save(p);
         return Action.requeue(0);
       case "available": {
+        log.info("upgrade: {why}", { why: decision.why });
         // Recorded while the job is being stopped, which does not depend on it.
         const suspended = decision.suspend === "NOOP" ? undefined : event(p, {
           type: "Normal",
@@ -179,7 +176,9 @@ async function reconcileJobChange(
         }
         recordRestoreMode(p, decision.restoreMode);
         const target = withJob(spec, { upgradeMode: decision.restoreMode });
-        if (desired === "suspended") {
+        // The job is stopped now, to be restored in the decided mode.
+        const stopped = stepFor({ state: "suspended", upgradeMode: decision.restoreMode });
+        if (stopped.kind === "record-suspended") {
           markDeployed(p, withJob(target, { state: "suspended" }), { keepNoncesFrom: rec.spec });
           await save(p, "suspended");
           return requeue(p);
@@ -194,26 +193,30 @@ async function reconcileJobChange(
   }
 
   const current = lastReconciled(p)!;
-  if (desired === "suspended") {
-    markDeployed(
-      p,
-      withJob(spec, { state: "suspended", upgradeMode: current.spec.job?.upgradeMode }),
-      { keepNoncesFrom: current.spec },
-    );
-    await save(p, "suspended");
-    return requeue(p);
+  const next = stepFor(current.spec.job);
+  switch (next.kind) {
+    case "record-suspended":
+      markDeployed(
+        p,
+        withJob(spec, { state: "suspended", upgradeMode: next.restoreMode }),
+        { keepNoncesFrom: current.spec },
+      );
+      await save(p, "suspended");
+      return requeue(p);
+    case "restore":
+      return await restore(p, current, next.restoreMode);
+    default:
+      throw new Error(`the job is recorded ${current.spec.job?.state} after it was stopped`);
   }
-  return await restore(p, current);
 }
 
-/** Starts the job from the recorded restore mode (FKO restoreJob). */
-async function restore(p: ResourcePass, current: ReconciledSpec<JobResourceSpec>) {
+/** Starts the job with the current spec, restoring in `restoreMode` (FKO restoreJob). */
+async function restore(
+  p: ResourcePass,
+  current: ReconciledSpec<JobResourceSpec>,
+  restoreMode: UpgradeMode,
+) {
   const spec = p.spec;
-  const recordedMode: UpgradeMode = current.spec.job?.upgradeMode ?? "stateless";
-  // The recorded mode wins unless the user now asks for stateless.
-  const restoreMode: UpgradeMode = spec.job!.upgradeMode === "stateless"
-    ? "stateless"
-    : recordedMode;
   const target = withJob(spec, { upgradeMode: restoreMode });
   markBeforeDeploy(p, target, { firstDeployment: false, keepNoncesFrom: current.spec });
   await save(p, "before-restore");
@@ -231,15 +234,7 @@ async function redeployFromSavepoint(
 ): Promise<Action> {
   const spec = p.spec;
   const job = spec.job!;
-  const path = job.flinkStateSnapshotReference
-    ? await resolveSnapshotReference(p, job.flinkStateSnapshotReference)
-    : job.initialSavepointPath;
-  if (!path) {
-    throw new UpgradeFailure(
-      "UpgradeFailed",
-      "spec.job.savepointRedeployNonce changed but spec.job.initialSavepointPath is empty",
-    );
-  }
+  const path = await savepointRedeployPath(p);
   await event(p, {
     type: "Normal",
     reason: "Suspended",
@@ -259,36 +254,6 @@ async function redeployFromSavepoint(
   markStable(p.status);
   await save(p, "deployed");
   return requeue(p);
-}
-
-async function upgradeInput(
-  p: ResourcePass,
-  rec: ReconciledSpec<JobResourceSpec>,
-): Promise<JobUpgradeInput> {
-  const js = p.status.jobStatus;
-  const startTime = Number(js.startTime);
-  const input: JobUpgradeInput = {
-    ...await p.driver.upgradeFacts(p),
-    specUpgradeMode: p.spec.job!.upgradeMode,
-    lastReconciledUpgradeMode: rec.spec.job?.upgradeMode ?? "stateless",
-    jobState: js.state,
-    lastStateFallbackEnabled: p.rc.get(OPTIONS.jobUpgradeLastStateFallbackEnabled),
-    lastStateJobCancelEnabled: p.rc.get(OPTIONS.jobUpgradeLastStateJobCancelEnabled),
-    maxCheckpointAgeMs: p.rc.get(OPTIONS.jobUpgradeLastStateMaxAllowedCheckpointAge),
-    jobStartTime: Number.isFinite(startTime) && startTime > 0 ? startTime : undefined,
-    now: p.env.now(),
-    savepointsDirConfigured: savepointDirectory(p.rc.flat) !== undefined,
-    upgradeSavepointPath: js.upgradeSavepointPath,
-  };
-  if (!checkpointInfoRequired(input) || !js.jobId) return input;
-  const stats = await (await rest(p)).checkpointStats(js.jobId);
-  return {
-    ...input,
-    checkpointInfo: {
-      newestCompletedAt: stats.latest.completed?.triggerTimestamp,
-      pendingStartedAt: stats.pendingCheckpoint?.triggerTimestamp,
-    },
-  };
 }
 
 /** Nothing to upgrade: restart a failed job, take due snapshots, then the kind's own duties. */

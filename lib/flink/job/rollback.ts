@@ -23,6 +23,29 @@ const log = getLogger(["flinkop", "job", "rollback"]);
 
 export const MSG_ROLLBACK = "Rolling back failed deployment.";
 
+/** What a pass does about rollbacks (FKO AbstractFlinkResourceReconciler.reconcile). */
+export type RollbackStep =
+  /** Nothing to roll back. */
+  | "none"
+  /** A rollback starts now: ROLLING_BACK, a Rollback event, then the stable spec deployed. */
+  | "start"
+  /** A rollback in progress goes on with the stable spec. */
+  | "continue"
+  /** The spec changed during a rollback: it is abandoned (UPGRADING) for the new spec. */
+  | "abandon";
+
+export async function rollbackStep(
+  p: ResourcePass,
+  rec: ReconciledSpec<JobResourceSpec>,
+  specChanged: boolean,
+): Promise<RollbackStep> {
+  if (p.kind !== "FlinkDeployment") return "none";
+  if (p.status.reconciliationStatus.state === "ROLLING_BACK") {
+    return specChanged ? "abandon" : "continue";
+  }
+  return await rollbackNeeded(p, rec, specChanged) ? "start" : "none";
+}
+
 /**
  * Starts or continues a rollback. Returns true when the pass now reconciles the stable spec (it
  * has replaced `p.spec`) as a spec change; false when nothing is rolled back.
@@ -32,35 +55,52 @@ export async function rollBackIfDue(
   rec: ReconciledSpec<JobResourceSpec>,
   specChanged: boolean,
 ): Promise<boolean> {
-  if (p.kind !== "FlinkDeployment") return false;
   const rs = p.status.reconciliationStatus;
-  if (rs.state === "ROLLING_BACK") {
-    if (specChanged) {
+  switch (await rollbackStep(p, rec, specChanged)) {
+    case "none":
+      return false;
+    case "abandon":
       log.info("the spec changed during a rollback; deploying the new spec instead");
       rs.state = "UPGRADING";
       return false;
-    }
-  } else {
-    if (!await rollbackNeeded(p, rec, specChanged)) return false;
-    rs.state = "ROLLING_BACK";
-    // Written ahead: from here on a restarted operator finishes the rollback.
-    await save(p, "rolling-back");
-    log.warn(MSG_ROLLBACK);
-    await event(p, {
-      type: "Normal",
-      reason: "Rollback",
-      message: MSG_ROLLBACK,
-      component: "JobManagerDeployment",
-    });
+    case "start":
+      rs.state = "ROLLING_BACK";
+      // Written ahead: from here on a restarted operator finishes the rollback.
+      await save(p, "rolling-back");
+      log.warn(MSG_ROLLBACK);
+      await event(p, {
+        type: "Normal",
+        reason: "Rollback",
+        message: MSG_ROLLBACK,
+        component: "JobManagerDeployment",
+      });
+      break;
+    case "continue":
+      break;
   }
-  const stable = lastStable(p)!;
-  // The stable spec may have had another upgrade mode; the state to keep is the current job's.
-  const upgradeMode = rec.spec.job?.upgradeMode === "stateless" ? "stateless" : "last-state";
-  p.driver.useSpec(p, withJob(stable, { state: "running", upgradeMode }));
+  p.driver.useSpec(p, rollbackTarget(p, rec));
   return true;
 }
 
-async function rollbackNeeded(
+/**
+ * The spec a rollback deploys: the last stable one, running, restored the way the current job
+ * keeps its state (last-state; stateless if it was stateless).
+ */
+export function rollbackTarget(
+  p: ResourcePass,
+  rec: ReconciledSpec<JobResourceSpec>,
+): JobResourceSpec {
+  const stable = lastStable(p)!;
+  // The stable spec may have had another upgrade mode; the state to keep is the current job's.
+  const upgradeMode = rec.spec.job?.upgradeMode === "stateless" ? "stateless" : "last-state";
+  return withJob(stable, { state: "running", upgradeMode });
+}
+
+/**
+ * A rollback starts now (FKO shouldRollBack): the deployed spec did not become stable within
+ * the readiness timeout, and going back is safe.
+ */
+export async function rollbackNeeded(
   p: ResourcePass,
   rec: ReconciledSpec<JobResourceSpec>,
   specChanged: boolean,

@@ -40,13 +40,7 @@ export async function runPass<P extends ResourcePass>(p: P, steps: PassSteps<P>)
   if (observed) return observed;
 
   const rec = lastReconciled<P["spec"]>(p);
-  const issues = [
-    ...steps.validate(p),
-    ...p.rc.problems.map((pr) => ({
-      field: `spec.flinkConfiguration.${pr.key}`,
-      message: `spec.flinkConfiguration.${pr.key}: ${pr.message}`,
-    })),
-  ];
+  const issues = validationIssues(p, steps.validate);
   if (issues.length) {
     const message = formatValidationError(issues);
     await event(p, { type: "Warning", reason: "ValidationError", message });
@@ -77,6 +71,20 @@ export async function runPass<P extends ResourcePass>(p: P, steps: PassSteps<P>)
     }
     throw err;
   }
+}
+
+/** Problems of the pass's spec: the kind's validation and its effective configuration's. */
+export function validationIssues<P extends ResourcePass>(
+  p: P,
+  validate: (p: P) => ValidationIssue[],
+): ValidationIssue[] {
+  return [
+    ...validate(p),
+    ...p.rc.problems.map((pr) => ({
+      field: `spec.flinkConfiguration.${pr.key}`,
+      message: `spec.flinkConfiguration.${pr.key}: ${pr.message}`,
+    })),
+  ];
 }
 
 /**

@@ -20,6 +20,7 @@ import { recordError, recordUnreadable, runPass, supportedFlinkVersion } from ".
 import { FlinkDeployments, FlinkSessionJobs } from "../resources.ts";
 import { sessionJobConfig } from "../session_job_config.ts";
 import { validateFlinkSessionJob } from "../spec/validate_session_job.ts";
+import type { ValidationIssue } from "../spec/validation_issue.ts";
 import { cleanupSessionJob } from "./cleanup.ts";
 import { sessionJobDriver } from "./driver.ts";
 import { resolveJarHost } from "./jar_host.ts";
@@ -70,7 +71,8 @@ function deploymentNameOf(obj: KubeObject): unknown {
   return (obj as { spec?: { deploymentName?: unknown } }).spec?.deploymentName;
 }
 
-function passOf(
+/** The pass of one FlinkSessionJob (also `flinkop plan`'s, over a read-only context). */
+export function passOf(
   raw: RawResource,
   resource: FlinkSessionJob,
   ctx: ReconcileContext<RawResource>,
@@ -119,23 +121,13 @@ async function runSessionJobPass(p: SessionJobPass): Promise<Action> {
   if (!await supportedFlinkVersion(p, p.session?.spec.flinkVersion, cluster)) {
     return Action.done();
   }
-  const jarHost = await resolveJarHost(p.spec.job?.jarURI, p.rc);
+  const validate = await sessionJobValidation(p);
   return await runPass(p, {
     async observe(p) {
       await observeSessionJob(p);
       return undefined;
     },
-    validate: (p) =>
-      validateFlinkSessionJob(p.spec, {
-        sessionCluster: p.session,
-        effectiveConfig: p.rc.flat,
-        lastReconciledSpec: lastReconciled(p)?.spec,
-        jarUri: {
-          allowedSchemes: p.rc.get(OPTIONS.userArtifactsAllowedSchemes),
-          disallowRestrictedHosts: p.rc.get(OPTIONS.userArtifactsDisallowRestrictedHosts),
-          addressesOf: jarHost,
-        },
-      }),
+    validate,
     async reconcile(p) {
       // FKO readyToReconcile: nothing is submitted or stopped while the cluster cannot take it.
       const wait = sessionClusterWait(p.ns, p.driver.clusterId(p), p.session);
@@ -143,6 +135,24 @@ async function runSessionJobPass(p: SessionJobPass): Promise<Action> {
       return await reconcileJob(p);
     },
   });
+}
+
+/** The validate step of a FlinkSessionJob pass, with the jar's host resolved beforehand. */
+export async function sessionJobValidation(
+  p: SessionJobPass,
+): Promise<(p: SessionJobPass) => ValidationIssue[]> {
+  const jarHost = await resolveJarHost(p.spec.job?.jarURI, p.rc);
+  return (p) =>
+    validateFlinkSessionJob(p.spec, {
+      sessionCluster: p.session,
+      effectiveConfig: p.rc.flat,
+      lastReconciledSpec: lastReconciled(p)?.spec,
+      jarUri: {
+        allowedSchemes: p.rc.get(OPTIONS.userArtifactsAllowedSchemes),
+        disallowRestrictedHosts: p.rc.get(OPTIONS.userArtifactsDisallowRestrictedHosts),
+        addressesOf: jarHost,
+      },
+    });
 }
 
 /**

@@ -132,7 +132,9 @@ export function aggregate(types: readonly DiffType[]): DiffType {
 export function describeDiff(diff: SpecDiff): string {
   const entries = diff.changes.map((change) => {
     const { path, before, after, sensitive } = change;
-    return `${path} : ${render(before, sensitive)} -> ${render(after, sensitive)}`;
+    return `${path} : ${renderDiffValue(before, sensitive)} -> ${
+      renderDiffValue(after, sensitive)
+    }`;
   });
   return `${diff.type} change(s) detected (Diff: ${diff.kind}Spec[${entries.join(", ")}]), ` +
     "starting reconciliation.";
@@ -244,7 +246,11 @@ function isPlainObject(value: unknown): value is Fields {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function render(value: unknown, secret: boolean): string {
+/**
+ * A value of a spec change as messages show it: `null` when unset, masked when `secret` (and
+ * secret-looking keys inside objects masked), long values shortened.
+ */
+export function renderDiffValue(value: unknown, secret: boolean): string {
   if (value === undefined || value === null) return "null";
   if (secret) return REDACTED;
   const text = typeof value === "string" ? value : JSON.stringify(masked(value));

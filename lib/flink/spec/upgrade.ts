@@ -40,6 +40,8 @@ export interface StatelessUpgrade {
   readonly kind: "available";
   readonly suspend: "NOOP" | "STATELESS";
   readonly restoreMode: "stateless";
+  /** Why this way, in words (logged by the controller, shown by `flinkop plan`). */
+  readonly why: string;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface StatefulUpgrade {
   readonly kind: "available";
   readonly suspend: "NOOP" | "SAVEPOINT" | "CANCEL" | "LAST_STATE";
   readonly restoreMode: "savepoint" | "last-state";
+  /** Why this way, in words (logged by the controller, shown by `flinkop plan`). */
+  readonly why: string;
 }
 
 export type WaitReason =
@@ -71,6 +75,7 @@ export interface UpgradeWait {
 /** A cancel is in flight: end this loop and wait for CANCELED. */
 export interface PendingCancellation {
   readonly kind: "pending-cancellation";
+  readonly why: string;
 }
 
 /** The operator cannot go on; record in `status.error` with a Warning event of `reason`. */
@@ -86,6 +91,7 @@ export interface UpgradeFailure {
  */
 export interface DeleteUnstartedJobManager {
   readonly kind: "delete-unstarted-jm-and-retry";
+  readonly why: string;
 }
 
 export type JobUpgradeDecision =
@@ -203,10 +209,16 @@ function decide(
   const specMode = input.specUpgradeMode;
   // 1: the user asked for stateless; the only place a stateless upgrade is produced.
   if (specMode === "stateless") {
+    const over = isGloballyTerminal(input.jobState);
     return {
       kind: "available",
-      suspend: isGloballyTerminal(input.jobState) ? "NOOP" : "STATELESS",
+      suspend: over ? "NOOP" : "STATELESS",
       restoreMode: "stateless",
+      why: "spec.job.upgradeMode is stateless: " +
+        (over
+          ? `the job is already ${input.jobState}, nothing to stop; it starts without state`
+          : "the job is cancelled and its cluster deleted with its HA data; it starts without " +
+            "state"),
     };
   }
   return decideStatefulUpgrade({ ...input, specUpgradeMode: specMode }, onCheckpointInfoRead);
@@ -237,18 +249,37 @@ function decideStatefulUpgrade(
           `unrecoverable restore error. ${MANUAL_RESTORE_REQUIRED}`,
       };
     }
-    return { kind: "available", suspend: "NOOP", restoreMode: "savepoint" };
+    return {
+      kind: "available",
+      suspend: "NOOP",
+      restoreMode: "savepoint",
+      why: `the job is already ${state}, nothing to stop: it restores from the savepoint or ` +
+        "checkpoint recorded when it ended (status.jobStatus.upgradeSavepointPath)",
+    };
   }
 
   // 3
-  if (state === "CANCELLING") return { kind: "pending-cancellation" };
+  if (state === "CANCELLING") {
+    return {
+      kind: "pending-cancellation",
+      why: "a cancel of the job is in progress (CANCELLING): the upgrade waits for it to end",
+    };
+  }
 
   const running = state === "RUNNING";
   const versionChanged = input.lastReconciledFlinkVersion !== input.flinkVersion;
 
   if (input.specUpgradeMode === "savepoint") {
     // 4
-    if (running) return { kind: "available", suspend: "SAVEPOINT", restoreMode: "savepoint" };
+    if (running) {
+      return {
+        kind: "available",
+        suspend: "SAVEPOINT",
+        restoreMode: "savepoint",
+        why: "savepoint mode and the job is RUNNING: stop-with-savepoint, then restore from that " +
+          "savepoint",
+      };
+    }
     // 5: a savepoint needs a running job; fall back to last-state if allowed.
     if (!versionChanged && !input.lastStateFallbackEnabled) {
       return {
@@ -260,16 +291,49 @@ function decideStatefulUpgrade(
       };
     }
     // From here on the savepoint-mode job is treated as last-state.
+    const decision = decideLastState(input, versionChanged, onCheckpointInfoRead);
+    if (decision.kind !== "available" || versionChanged) return decision;
+    return {
+      ...decision,
+      why: `savepoint mode, but the job is ${state ?? "in an unknown state"} (not RUNNING), so ` +
+        "no savepoint can be taken and the upgrade falls back to last-state " +
+        "(kubernetes.operator.job.upgrade.last-state-fallback.enabled): " + decision.why,
+    };
   }
+  return decideLastState(input, versionChanged, onCheckpointInfoRead);
+}
+
+/** Rules 6-9: a last-state upgrade, or a savepoint upgrade of a job that is not running. */
+function decideLastState(
+  input: Omit<JobUpgradeInput, "checkpointInfo" | "specUpgradeMode"> & {
+    readonly checkpointInfo?: CheckpointInfo;
+  },
+  versionChanged: boolean,
+  onCheckpointInfoRead: OnCheckpointInfoRead,
+): StatefulDecision {
+  const state = input.jobState;
+  const running = state === "RUNNING";
 
   // 6: HA metadata cannot be carried across Flink versions; a savepoint or a cancel (restoring
   // from the last checkpoint) can.
   if (versionChanged) {
+    const change = `the Flink version changes (${input.lastReconciledFlinkVersion ?? "unknown"} ` +
+      `-> ${input.flinkVersion ?? "unknown"}) and HA metadata cannot be carried across versions`;
     if (running && input.savepointsDirConfigured) {
-      return { kind: "available", suspend: "SAVEPOINT", restoreMode: "savepoint" };
+      return {
+        kind: "available",
+        suspend: "SAVEPOINT",
+        restoreMode: "savepoint",
+        why: `${change}: stop-with-savepoint, then restore from that savepoint`,
+      };
     }
     if (isJobCancellable(input)) {
-      return { kind: "available", suspend: "CANCEL", restoreMode: "savepoint" };
+      return {
+        kind: "available",
+        suspend: "CANCEL",
+        restoreMode: "savepoint",
+        why: `${change}: the job is cancelled and restores from its newest checkpoint`,
+      };
     }
     return {
       kind: "wait",
@@ -283,21 +347,40 @@ function decideStatefulUpgrade(
   // 7
   if (running) return decideByCheckpointAge(input, cancelAllowed, onCheckpointInfoRead);
   // 8
-  if (cancelAllowed) return { kind: "available", suspend: "CANCEL", restoreMode: "savepoint" };
+  if (cancelAllowed) {
+    return {
+      kind: "available",
+      suspend: "CANCEL",
+      restoreMode: "savepoint",
+      why: `the job is ${state} (not RUNNING) and ${cancelReason(input)}: it is cancelled and ` +
+        "restores from its newest checkpoint",
+    };
+  }
 
   // 9: only application clusters can fall back to HA metadata or clean up a dead JobManager.
   if (!input.isSessionJob) {
     if (
       input.haEnabledInDeployConfig && input.haEnabledInObserveConfig && input.haMetadataAvailable
     ) {
-      return { kind: "available", suspend: "LAST_STATE", restoreMode: "last-state" };
+      return {
+        kind: "available",
+        suspend: "LAST_STATE",
+        restoreMode: "last-state",
+        why: `the job is ${state ?? "in an unknown state"} and cannot be cancelled, and HA ` +
+          "metadata is available: the JobManager is deleted (HA metadata kept) and the job " +
+          "restores from it, keeping its job id",
+      };
     }
     const jobManager = input.jobManagerDeploymentStatus ?? "MISSING";
     if (
       jobManager !== "MISSING" && input.lastReconciledUpgradeMode !== "last-state" &&
       input.jobManagerPodNeverStarted
     ) {
-      return { kind: "delete-unstarted-jm-and-retry" };
+      return {
+        kind: "delete-unstarted-jm-and-retry",
+        why: "the JobManager of the previous deploy never started (so it wrote no HA metadata): " +
+          "it is deleted, the job marked FAILED, and the upgrade decided again",
+      };
     }
     if ((jobManager === "MISSING" || jobManager === "ERROR") && !input.haMetadataAvailable) {
       return {
@@ -322,23 +405,48 @@ function decideStatefulUpgrade(
  * savepoint is taken instead (or a checkpoint in progress is awaited).
  */
 function decideByCheckpointAge(
-  input: Pick<JobUpgradeInput, "maxCheckpointAgeMs" | "jobStartTime" | "now"> & {
-    readonly checkpointInfo?: CheckpointInfo;
-  },
+  input:
+    & Pick<
+      JobUpgradeInput,
+      "maxCheckpointAgeMs" | "jobStartTime" | "now" | "isSessionJob" | "haMetadataAvailable"
+    >
+    & {
+      readonly checkpointInfo?: CheckpointInfo;
+    },
   cancelAllowed: boolean,
   onCheckpointInfoRead: OnCheckpointInfoRead,
 ): StatefulDecision {
-  const preferred: StatefulUpgrade = cancelAllowed
-    ? { kind: "available", suspend: "CANCEL", restoreMode: "savepoint" }
-    : { kind: "available", suspend: "LAST_STATE", restoreMode: "last-state" };
+  const preferred = (because: string): StatefulUpgrade =>
+    cancelAllowed
+      ? {
+        kind: "available",
+        suspend: "CANCEL",
+        restoreMode: "savepoint",
+        why: `last-state mode, the job is RUNNING and ${cancelReason(input)}: it is cancelled ` +
+          `and restores from its newest checkpoint${because}`,
+      }
+      : {
+        kind: "available",
+        suspend: "LAST_STATE",
+        restoreMode: "last-state",
+        why: "last-state mode, the job is RUNNING and HA metadata is available: the JobManager " +
+          "is deleted (HA metadata kept) and the job restores from it, keeping its job id" +
+          because,
+      };
   const maxAge = input.maxCheckpointAgeMs;
-  if (maxAge === undefined) return preferred;
+  if (maxAge === undefined) return preferred("");
   const recent = (time: number | undefined) => time !== undefined && input.now - maxAge < time;
+  const limit = `kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age (${
+    formatMs(maxAge)
+  })`;
   // A job that started recently has restored from a recent state anyway.
-  if (recent(input.jobStartTime)) return preferred;
+  if (recent(input.jobStartTime)) {
+    return preferred(` (the job started within ${limit})`);
+  }
 
   onCheckpointInfoRead();
-  if (recent(input.checkpointInfo?.newestCompletedAt)) return preferred;
+  const newest = input.checkpointInfo?.newestCompletedAt;
+  if (recent(newest)) return preferred(` (its newest checkpoint is within ${limit})`);
   if (recent(input.checkpointInfo?.pendingStartedAt)) {
     return {
       kind: "wait",
@@ -348,5 +456,33 @@ function decideByCheckpointAge(
         "the checkpoint in progress",
     };
   }
-  return { kind: "available", suspend: "SAVEPOINT", restoreMode: "savepoint" };
+  return {
+    kind: "available",
+    suspend: "SAVEPOINT",
+    restoreMode: "savepoint",
+    why:
+      `the newest checkpoint is ${
+        newest === undefined ? "unknown (none completed)" : "older than"
+      } ${limit}, and none is in progress: a savepoint is taken instead (stop-with-savepoint) ` +
+      "and the job restores from it",
+  };
+}
+
+/** Why a last-state upgrade may cancel the job ({@link allowLastStateCancel} holds). */
+function cancelReason(
+  input: Pick<JobUpgradeInput, "isSessionJob" | "haMetadataAvailable">,
+): string {
+  if (input.isSessionJob) return "a session job has no HA metadata of its own";
+  if (!input.haMetadataAvailable) return "there is no HA metadata to restore from";
+  return "kubernetes.operator.job.upgrade.last-state.job-cancel.enabled is true";
+}
+
+/** A duration for messages: `250 ms`, `45s`, `12m`, `3h`, `2d`. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
 }

@@ -134,9 +134,9 @@ integrationTest(
       });
 
       await t.step("a cancel answered later than flink.client.cancel.timeout fails", async () => {
-        // Every answer now takes 2 s: within flink.client.timeout (10 s), not the cancel timeout.
+        // Every answer now takes 1.3 s: within flink.client.timeout (10 s), not the cancel timeout.
         await client.patch(FlinkDeployments, ns, "sys", {
-          metadata: { annotations: { "sim.flinkop.dev/rest-delay-ms": "2000" } },
+          metadata: { annotations: { "sim.flinkop.dev/rest-delay-ms": "1300" } },
         });
         await sleep(1_500);
         await patchSpec(client, ns, "sys", { job: { state: "suspended" } });

@@ -12,6 +12,7 @@ import {
 } from "@logtape/logtape";
 import { formatJsonLine, formatTextLine } from "./log/format_record.ts";
 import { redactSecrets } from "./log/redact_secrets.ts";
+import { redactSecretText } from "./log/redact_text.ts";
 
 export { isSecretKey, REDACTED, redactSecrets } from "./log/redact_secrets.ts";
 export type { Logger, LogLevel } from "@logtape/logtape";
@@ -92,11 +93,22 @@ export function withResourceContext<T>(resource: ResourceContext, fn: () => T): 
 }
 
 function redactRecord(record: LogRecord): LogRecord {
+  const properties = redactSecrets(record.properties);
+  for (const [key, value] of Object.entries(properties)) {
+    // Error messages and other text: `secret-key: value` pairs inside them.
+    if (typeof value === "string") properties[key] = redactSecretText(value);
+  }
   return {
     ...record,
-    properties: redactSecrets(record.properties),
+    properties,
     // Placeholders render values from the properties, but the message holds its own copies.
-    message: record.message.map((part, index) => index % 2 === 0 ? part : redactSecrets(part)),
+    message: record.message.map((part, index) =>
+      index % 2 === 0
+        ? part
+        : typeof part === "string"
+        ? redactSecretText(part)
+        : redactSecrets(part)
+    ),
   };
 }
 

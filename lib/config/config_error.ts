@@ -1,3 +1,5 @@
+import { isSecretKey, REDACTED } from "../log/redact_secrets.ts";
+
 /** One invalid configuration entry: the key as the user wrote it and what is wrong with it. */
 export interface ConfigProblem {
   readonly key: string;
@@ -14,12 +16,23 @@ export class ConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: ConfigProblem | readonly ConfigProblem[]) {
-    const list = Array.isArray(problems) ? problems : [problems as ConfigProblem];
+    const list = (Array.isArray(problems) ? problems : [problems as ConfigProblem])
+      .map(withoutSecretValue);
     super(list.map(formatProblem).join("; "));
     this.name = "ConfigError";
     this.key = list[0]?.key ?? "";
     this.problems = list;
   }
+}
+
+/**
+ * Parse errors quote the value they could not read; under a secret-looking key (password,
+ * secret, token, key) that value is the secret itself, and these messages reach logs, events
+ * and `status.error`. Found by the fuzzer: `kubernetes.secrets` with a malformed value.
+ */
+function withoutSecretValue(problem: ConfigProblem): ConfigProblem {
+  if (!isSecretKey(problem.key)) return problem;
+  return { ...problem, message: problem.message.replace(/"(?:[^"\\]|\\.)*"/g, `"${REDACTED}"`) };
 }
 
 function formatProblem(problem: ConfigProblem): string {

@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { type KubeObject, Resources } from "../kube/resource.ts";
+import { redactSecretText } from "../log/redact_text.ts";
 import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["flinkop", "runtime", "events"]);
@@ -135,10 +136,10 @@ export function javaStringHash(s: string): number {
   return h;
 }
 
-const SECRET_ASSIGNMENT =
-  /([A-Za-z0-9_.\-]*(?:password|secret|token|key)[A-Za-z0-9_.\-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}\]]+)/gi;
-
-/** Masks `key=value` / `key: value` pairs whose key looks secret, inside free text. */
+/**
+ * Masks `key=value` / `key: value` pairs whose key looks secret, inside free text, and the
+ * masked values wherever else the text repeats them (lib/log/redact_text.ts, as for status).
+ */
 export function redactSecretValues(text: string): string {
-  return text.replace(SECRET_ASSIGNMENT, (_m, prefix: string) => `${prefix}******`);
+  return redactSecretText(text);
 }

@@ -37,6 +37,7 @@ import { registerJarRoutes } from "./rest_jars.ts";
 import { registerJobRoutes } from "./rest_jobs.ts";
 import { jsonResponse, RestError, RestRouter } from "./rest_router.ts";
 import { RestServer, sleepUnless } from "./rest_server.ts";
+import { restServerTls, type SimRestTls } from "./rest_tls.ts";
 import { registerSnapshotRoutes } from "./rest_snapshots.ts";
 import { jobManagerRefusal } from "./startup_checks.ts";
 import type { RegisteredTaskManager, TaskManagerRegistry } from "./taskmanager_registry.ts";
@@ -121,9 +122,13 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     return this.#exit.exited;
   }
 
+  /**
+   * Ready while the REST endpoint accepts connections: a refused endpoint is not ready, a hanging
+   * one is (its port still accepts, as a hung JVM's does), so requests reach it and hang.
+   */
   ready(): boolean {
     return this.#exit.alive && !this.#stopping && (this.#server?.listening ?? false) &&
-      !this.faults().restUnreachable;
+      this.faults().restUnreachable !== "refuse";
   }
 
   terminate(): void {
@@ -250,7 +255,21 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     this.#clusterKey = clusterIdOf(this.config) ?? this.config.get("jobmanager.rpc.address") ??
       "default";
     const port = restPortOf(this.config);
-    this.restUrl = `http://${spec.podIP}:${port}`;
+    let restTls: SimRestTls | undefined;
+    try {
+      restTls = await restServerTls(
+        this.config,
+        this.fs,
+        `v${this.version.major}_${this.version.minor}`,
+      );
+    } catch (err) {
+      // Flink builds the REST endpoint's SSL context while creating the dispatcher component.
+      return this.#fatal(
+        ExitCodes.startupFailure,
+        new Error(`Could not create the DispatcherResourceManagerComponent: ${errorText(err)}`),
+      );
+    }
+    this.restUrl = `${restTls ? "https" : "http"}://${spec.podIP}:${port}`;
     this.#initJarStore();
     this.log(
       `Starting simulated Flink ${this.version.major}.${this.version.minor} JobManager ` +
@@ -278,7 +297,12 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     if (!this.#exit.alive || this.#stopping) return;
 
     this.#registerRoutes();
-    this.#server = new RestServer(spec.podIP, port, (req, closing) => this.#serve(req, closing));
+    this.#server = new RestServer(
+      spec.podIP,
+      port,
+      (req, closing) => this.#serve(req, closing),
+      restTls,
+    );
     try {
       if (!this.faults().restUnreachable) this.#server.open();
     } catch (err) {
@@ -562,4 +586,8 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
       this.log(`JobManager process exited with code ${code}.`);
     }
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,16 +1,29 @@
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { Buffer } from "node:buffer";
+import type { SimRestTls } from "./rest_tls.ts";
+
+/** What `open` returns a handle for: Deno's HTTP server, or the node:https one for TLS. */
+interface Listener {
+  shutdown(): Promise<void>;
+}
+
 /**
  * The JobManager's HTTP listener, which fault injection can take down and bring back. Each
  * opening has its own abort signal: handlers waiting on it (injected delays, hangs) are released
- * when the listener closes, so a graceful shutdown never waits on them.
+ * when the listener closes, so a graceful shutdown never waits on them. With `tls` it serves
+ * HTTPS (rest_tls.ts), asking for a client certificate when the configuration says so.
  */
 export class RestServer {
-  #server: Deno.HttpServer | undefined;
+  #server: Listener | undefined;
   #generation: AbortController | undefined;
 
   constructor(
     readonly hostname: string,
     readonly port: number,
     private readonly handler: (request: Request, closing: AbortSignal) => Promise<Response>,
+    private readonly tls?: SimRestTls,
   ) {}
 
   get listening(): boolean {
@@ -18,13 +31,18 @@ export class RestServer {
   }
 
   get url(): string {
-    return `http://${this.hostname}:${this.port}`;
+    return `${this.tls ? "https" : "http"}://${this.hostname}:${this.port}`;
   }
 
   /** Binds and listens; throws like Deno.serve (e.g. AddrInUse). */
   open(): void {
     if (this.#server) return;
     const generation = new AbortController();
+    if (this.tls) {
+      this.#server = this.#openTls(this.tls, generation.signal);
+      this.#generation = generation;
+      return;
+    }
     this.#server = Deno.serve({
       hostname: this.hostname,
       port: this.port,
@@ -36,6 +54,65 @@ export class RestServer {
         }),
     }, (request) => this.handler(request, generation.signal));
     this.#generation = generation;
+  }
+
+  #openTls(tls: SimRestTls, closing: AbortSignal): Listener {
+    // node:https reports a busy port asynchronously; bind once synchronously to fail like
+    // Deno.serve does.
+    Deno.listen({ hostname: this.hostname, port: this.port }).close();
+    const sockets = new Set<Socket>();
+    const server = https.createServer({
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.mutual
+        ? {
+          requestCert: true,
+          rejectUnauthorized: true,
+          ...(tls.clientCas ? { ca: [...tls.clientCas] } : {}),
+        }
+        : {}),
+    }, (req: IncomingMessage, res: ServerResponse) => {
+      void this.#serveNode(req, res, closing);
+    });
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    server.on("tlsClientError", () => {}); // a refused client certificate: the client sees it
+    server.listen(this.port, this.hostname);
+    return {
+      shutdown: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        }),
+    };
+  }
+
+  async #serveNode(req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+          headers.append(name, v);
+        }
+      }
+      const method = req.method ?? "GET";
+      const request = new Request(`${this.url}${req.url ?? "/"}`, {
+        method,
+        headers,
+        body: method === "GET" || method === "HEAD" ? undefined : Buffer.concat(chunks),
+      });
+      const response = await this.handler(request, closing);
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(body);
+    } catch (err) {
+      res.writeHead(500, { "content-type": "application/json; charset=UTF-8" });
+      res.end(JSON.stringify({ errors: ["Internal server error.", String(err)] }));
+    }
   }
 
   /** Stops listening; in-flight requests that wait on the signal are released first. */

@@ -42,6 +42,8 @@ export interface ResourceConfig {
   get<T>(option: ConfigOption<T>): T;
   /** Throws a ConfigError listing `problems`, if any. */
   assertValid(): void;
+  /** The Flink version the configuration is for (`spec.flinkVersion`, the session cluster's). */
+  readonly flinkVersion?: string;
 }
 
 const OPERATOR_PREFIX = "kubernetes.operator.";
@@ -100,6 +102,7 @@ export function effectiveResourceConfig(
     assertValid(): void {
       if (problems.length > 0) throw new ConfigError(problems);
     },
+    flinkVersion: input.flinkVersion,
   };
 }
 

@@ -38,6 +38,16 @@ const STATEFUL_DIRS = {
 const MAX_AGE_KEY = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age";
 const HA = { "high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha" };
 
+const MUTUAL_TLS = {
+  "security.ssl.rest.enabled": "true",
+  "security.ssl.rest.authentication-enabled": "true",
+  "security.ssl.rest.keystore": "/opt/flink/tls/keystore.jks",
+  "security.ssl.rest.keystore-password": "pw",
+  "security.ssl.rest.key-password": "pw",
+  "security.ssl.rest.truststore": "/opt/flink/tls/truststore.jks",
+  "security.ssl.rest.truststore-password": "pw",
+};
+
 const CASES: Case[] = [
   { name: "valid application", fields: [] },
   { name: "valid session cluster", edit: set("spec.job", undefined), fields: [] },
@@ -584,9 +594,76 @@ const CASES: Case[] = [
     fields: [`spec.flinkConfiguration["taskmanager.numberOfTaskSlots"]`],
   },
   {
-    name: "task slots -1 (Flink reads it as 1)",
+    // Found by the fuzzer: the JobManager's slot manager fails its start on -1 (only the
+    // TaskManager reads it as 1), so the pod crash-looped instead of the spec being refused.
+    name: "task slots -1 (the JobManager refuses it; only the TaskManager reads it as 1)",
     edit: config({ "taskmanager.numberOfTaskSlots": "-1" }),
+    fields: [`spec.flinkConfiguration["taskmanager.numberOfTaskSlots"]`],
+  },
+  {
+    // Found by the fuzzer: without an image the operator created the cluster's ConfigMap and
+    // Services, and the API server then refused the JobManager Deployment.
+    name: "no image",
+    edit: set("spec.image", undefined),
+    fields: ["spec.image"],
+    mentions: ['"flink:1.20"'],
+  },
+  {
+    name: "no spec.image but Flink's image option",
+    edit: all(set("spec.image", undefined), config({ "kubernetes.container.image.ref": "f:1" })),
     fields: [],
+  },
+  {
+    name: "rest.port not a port (found by the fuzzer)",
+    edit: config({ "rest.port": "8081.5", "rest.bind-port": "x" }),
+    fields: [
+      `spec.flinkConfiguration["rest.port"]`,
+      `spec.flinkConfiguration["rest.bind-port"]`,
+    ],
+  },
+  {
+    name: "rest.bind-port range",
+    edit: config({ "rest.port": "8081", "rest.bind-port": "50100-50200" }),
+    fields: [],
+  },
+  {
+    name: "REST SSL without the JobManager's keystore",
+    edit: config({ "security.ssl.rest.enabled": "true" }),
+    fields: [
+      `spec.flinkConfiguration["security.ssl.rest.keystore"]`,
+      `spec.flinkConfiguration["security.ssl.rest.keystore-password"]`,
+      `spec.flinkConfiguration["security.ssl.rest.key-password"]`,
+    ],
+  },
+  {
+    name: "REST SSL with the shared keystore options",
+    edit: config({
+      "security.ssl.rest.enabled": "true",
+      "security.ssl.keystore": "/opt/flink/tls/ks.jks",
+      "security.ssl.keystore-password": "pw",
+      "security.ssl.key-password": "pw",
+    }),
+    fields: [],
+  },
+  {
+    name: "mutual REST TLS with Flink's default cipher suite (RSA key exchange, CBC)",
+    edit: config({ ...MUTUAL_TLS }),
+    fields: [`spec.flinkConfiguration["security.ssl.algorithms"]`],
+    mentions: ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+  },
+  {
+    name: "mutual REST TLS with an ECDHE-GCM suite",
+    edit: config({
+      ...MUTUAL_TLS,
+      "security.ssl.algorithms":
+        "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    }),
+    fields: [],
+  },
+  {
+    name: "mutual REST TLS over TLSv1.1",
+    edit: config({ ...MUTUAL_TLS, "security.ssl.protocol": "TLSv1.1" }),
+    fields: [`spec.flinkConfiguration["security.ssl.protocol"]`],
   },
   {
     name: "zero TaskManager CPU cores",

@@ -50,6 +50,7 @@ import {
 } from "./owner_reference.ts";
 import { ensureMainContainer, mainContainerOf, type PodTemplate } from "./pod_template.ts";
 import { processMemoryMiB } from "./process_memory.ts";
+import { isRestSslEnabled, isRestSslMutual } from "../rest/tls/rest_ssl_options.ts";
 import { rolePodTemplates } from "./role_pod_templates.ts";
 
 /**
@@ -107,6 +108,11 @@ export function renderCluster(input: RenderClusterInput): RenderedCluster {
   const templates = rolePodTemplates(spec, {
     mergeArraysByName: input.mergeArraysByName ?? false,
     startupProbe: input.startupProbe,
+    restProbe: isRestSslMutual(input.deployConfig, spec.flinkVersion)
+      ? "tcp"
+      : isRestSslEnabled(input.deployConfig, spec.flinkVersion)
+      ? "https"
+      : "http",
   });
   const shipsTmTemplate = mode === "native" && templates.taskManager !== undefined;
   const conf = clusterSideConfig({

@@ -23,6 +23,12 @@ export interface RolePodTemplateOptions {
   readonly mergeArraysByName: boolean;
   /** `kubernetes.operator.jm-deployment.startup.probe.enabled`. */
   readonly startupProbe: boolean;
+  /**
+   * How the startup probe reaches the REST endpoint: HTTP, HTTPS with `security.ssl.rest.enabled`
+   * (the kubelet does not verify the certificate), or a TCP connect when the endpoint also asks
+   * for a client certificate, which the kubelet cannot present. Default HTTP.
+   */
+  readonly restProbe?: "http" | "https" | "tcp";
 }
 
 /**
@@ -47,7 +53,7 @@ export function rolePodTemplates(
       componentResources(spec.jobManager, "spec.jobManager"),
     );
   }
-  if (options.startupProbe) jobManager = withStartupProbe(jobManager);
+  if (options.startupProbe) jobManager = withStartupProbe(jobManager, options.restProbe);
 
   let taskManager = roleTemplate(base, spec.taskManager?.podTemplate, options);
   if (spec.taskManager !== undefined) {
@@ -87,9 +93,23 @@ function withContainerResources(
 }
 
 /** Adds {@link OPERATOR_STARTUP_PROBE} unless the user's main container defines a probe. */
-function withStartupProbe(template: PodTemplate | undefined): PodTemplate {
+function withStartupProbe(
+  template: PodTemplate | undefined,
+  restProbe: RolePodTemplateOptions["restProbe"] = "http",
+): PodTemplate {
   const result = ensureMainContainer(template);
   const main = mainContainerOf(result);
-  if (main.startupProbe === undefined) main.startupProbe = structuredClone(OPERATOR_STARTUP_PROBE);
+  if (main.startupProbe === undefined) main.startupProbe = startupProbe(restProbe);
   return result;
+}
+
+function startupProbe(restProbe: "http" | "https" | "tcp"): Record<string, unknown> {
+  const probe: Record<string, unknown> = structuredClone(OPERATOR_STARTUP_PROBE);
+  if (restProbe === "https") {
+    probe.httpGet = { ...OPERATOR_STARTUP_PROBE.httpGet, scheme: "HTTPS" };
+  } else if (restProbe === "tcp") {
+    delete probe.httpGet;
+    probe.tcpSocket = { port: REST_PORT_NAME };
+  }
+  return probe;
 }

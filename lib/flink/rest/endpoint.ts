@@ -9,6 +9,9 @@ import type { KubeObject } from "../../kube/resource.ts";
 import type { RestAccessMode } from "./access_mode.ts";
 import { FlinkUnreachableError } from "./errors.ts";
 import { ApiServerProxyTransport, DirectTransport, type RestTransport } from "./transport.ts";
+import { restSslSettings, RestTlsConfigError } from "./tls/rest_ssl_options.ts";
+import { loadRestTls, type RestTlsMaterial } from "./tls/rest_tls_material.ts";
+import { TlsTransport } from "./tls/tls_transport.ts";
 
 export {
   chooseRestAccessMode,
@@ -36,6 +39,22 @@ export interface RestEndpointTarget {
   clusterId: string;
   /** `rest.port` of the cluster; the Service port and, unless the slice says otherwise, the pod's. */
   port?: number;
+  /**
+   * The cluster's effective Flink configuration: with `security.ssl.rest.enabled` the transport
+   * speaks HTTPS as it says (tls/rest_ssl_options.ts). Without it, plain HTTP.
+   */
+  config?: Readonly<Record<string, string | undefined>>;
+  /** The cluster's Flink version, `v1_20` (`security.ssl.enabled` counts before 2.0 only). */
+  flinkVersion?: string;
+}
+
+/** The TLS material for a cluster whose configuration enables REST SSL; undefined for HTTP. */
+export async function restTlsOf(
+  target: Pick<RestEndpointTarget, "config" | "flinkVersion">,
+): Promise<RestTlsMaterial | undefined> {
+  if (!target.config) return undefined;
+  const settings = restSslSettings({ config: target.config, flinkVersion: target.flinkVersion });
+  return settings && await loadRestTls(settings);
 }
 
 /**
@@ -45,11 +64,27 @@ export interface RestEndpointTarget {
 export async function resolveTransport(target: RestEndpointTarget): Promise<RestTransport> {
   const port = target.port ?? DEFAULT_REST_PORT;
   const service = restServiceName(target.clusterId);
+  const tls = await restTlsOf(target);
   switch (target.mode) {
     case "service-dns":
-      return new DirectTransport(`http://${service}.${target.namespace}:${port}`, "service DNS");
+      return tls
+        ? new TlsTransport(`${service}.${target.namespace}`, port, tls, "service DNS")
+        : new DirectTransport(`http://${service}.${target.namespace}:${port}`, "service DNS");
     case "api-proxy":
-      return new ApiServerProxyTransport(target.kube, target.namespace, service, port);
+      if (tls?.client) {
+        throw new RestTlsConfigError(
+          "security.ssl.rest.authentication-enabled: the JobManager asks for a client " +
+            "certificate, which requests through the API server's service proxy cannot present; " +
+            "reach JobManagers directly (--rest-access service-dns or pod-ip)",
+        );
+      }
+      return new ApiServerProxyTransport(
+        target.kube,
+        target.namespace,
+        service,
+        port,
+        tls ? "https" : "http",
+      );
     case "pod-ip": {
       const slices = await target.kube.list<EndpointSlice>(
         Resources.endpointSlices,
@@ -67,13 +102,13 @@ export async function resolveTransport(target: RestEndpointTarget): Promise<Rest
       const host = endpoint.address.includes(":") ? `[${endpoint.address}]` : endpoint.address;
       const pod = endpoint.pod ?? endpoint.address;
       // The label says which path found the address: logs and tests tell them apart by it.
-      return new DirectTransport(
-        `http://${host}:${endpoint.port}`,
-        fromSlice
-          ? `pod IP of ${pod} from the EndpointSlices of ${service}`
-          : `pod IP of Ready pod ${pod} selected by ${service}; its EndpointSlices list no ` +
-            "ready address",
-      );
+      const label = fromSlice
+        ? `pod IP of ${pod} from the EndpointSlices of ${service}`
+        : `pod IP of Ready pod ${pod} selected by ${service}; its EndpointSlices list no ` +
+          "ready address";
+      return tls
+        ? new TlsTransport(endpoint.address, endpoint.port, tls, label)
+        : new DirectTransport(`http://${host}:${endpoint.port}`, label);
     }
   }
 }

@@ -95,15 +95,20 @@ export class ApiServerProxyTransport implements RestTransport {
     readonly namespace: string,
     readonly service: string,
     readonly port: number | string,
+    /** `https`: the API server speaks TLS to the JobManager (REST SSL without client auth). */
+    readonly scheme: "http" | "https" = "http",
   ) {}
 
   describe(): string {
-    return `API-server proxy to service ${this.namespace}/${this.service}:${this.port}`;
+    const scheme = this.scheme === "https" ? "https:" : "";
+    return `API-server proxy to service ${this.namespace}/${scheme}${this.service}:${this.port}`;
   }
 
   request(method: string, path: string, req: RestRequest): Promise<RestResponse> {
+    const scheme = this.scheme === "https" ? "https:" : "";
     const proxyPath = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/` +
-      `${encodeURIComponent(this.service)}:${encodeURIComponent(String(this.port))}/proxy${path}`;
+      `${scheme}${encodeURIComponent(this.service)}:${encodeURIComponent(String(this.port))}` +
+      `/proxy${path}`;
     const { body, contentType } = encodeBody(req);
     return withDeadline(`${method} ${path}`, req, this.describe(), async (signal) => {
       let res: Response;
@@ -130,7 +135,7 @@ export class ApiServerProxyTransport implements RestTransport {
   }
 }
 
-function encodeBody(
+export function encodeBody(
   req: RestRequest,
 ): { body?: string | Uint8Array<ArrayBuffer>; contentType?: string } {
   if (req.multipart) {
@@ -169,7 +174,7 @@ async function readResponse(
  * Runs `call` under the request's timeout and the caller's abort signal, turning the timeout into
  * FlinkTimeoutError. Covers reading the body too, since a stalled JobManager can hang there.
  */
-async function withDeadline<T>(
+export async function withDeadline<T>(
   what: string,
   req: RestRequest,
   via: string,

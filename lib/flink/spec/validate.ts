@@ -26,6 +26,7 @@ import { isZooKeeperHa, ZK_QUORUM_KEY } from "../zookeeper_ha.ts";
 import { isBlank } from "./state_dirs.ts";
 import { checkProcessMemory } from "./validate_memory.ts";
 import { checkAutoscaler, checkJob } from "./validate_job.ts";
+import { checkImage, checkRestPort, checkRestTls } from "./validate_cluster_options.ts";
 import { ValidationConfig } from "./validation_config.ts";
 import { type Report, RuleReporter, type ValidationIssue } from "./validation_issue.ts";
 
@@ -96,6 +97,9 @@ export function validateFlinkDeployment(
   checkOtherResources("spec.taskManager.resources", spec.taskManager?.resources, report);
   rules.report("spec.mode");
   rules.report("spec.serviceAccount");
+  checkImage(spec, config, report);
+  checkRestPort(config, report);
+  checkRestTls(spec, config, report);
   rules.reportRemaining();
   checkAutoscaler(config, context.effectiveConfig, report);
   return issues;
@@ -248,13 +252,16 @@ function checkJobManagerReplicas(
   }
 }
 
-/** Flink's TaskManager refuses a slot count below 1 and CPU cores that are not positive. */
+/**
+ * Flink refuses a slot count below 1 and CPU cores that are not positive. The TaskManager reads
+ * -1 as 1, but the JobManager's slot manager (SlotManagerConfiguration) takes the value as it is
+ * and fails its start on anything below 1, -1 included.
+ */
 function checkTaskSlots(config: ValidationConfig, report: Report): void {
   const slotsKey = "taskmanager.numberOfTaskSlots";
   const slots = config.get(slotsKey);
-  // Flink reads -1 as 1.
   const slotCount = slots === undefined ? 1 : /^\s*[+-]?\d+\s*$/.test(slots) ? Number(slots) : NaN;
-  if (!(slotCount >= 1 || slotCount === -1)) {
+  if (!(slotCount >= 1)) {
     report(
       config.field(slotsKey),
       `"${slots}" is not a number of task slots Flink accepts`,

@@ -40,3 +40,19 @@ Deno.test("jobManagerNeverStarted: a JobManager that was available once, or unsu
   assert.equal(jobManagerNeverStarted(deployment(created, { status: "False" })), false);
   assert.equal(jobManagerNeverStarted(undefined), false);
 });
+
+Deno.test("jobManagerNeverStarted: a rollout that completed once proves a start, however quick the crash", () => {
+  const created = "2026-12-07T03:00:00Z";
+  const quickCrash = {
+    metadata: { name: "jm", creationTimestamp: created },
+    status: {
+      conditions: [
+        { type: "Available", status: "False", lastTransitionTime: "2026-12-07T03:00:01Z" },
+        { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+      ],
+    },
+  };
+  assert.equal(jobManagerNeverStarted(quickCrash), false);
+  quickCrash.status.conditions[1].reason = "ReplicaSetUpdated";
+  assert.equal(jobManagerNeverStarted(quickCrash), true);
+});

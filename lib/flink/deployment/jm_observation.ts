@@ -59,6 +59,12 @@ interface DeploymentLike extends KubeObject {
  */
 export function jobManagerNeverStarted(deployment: DeploymentLike | undefined): boolean {
   if (!deployment) return false;
+  // Proof that it did: the Deployment's rollout completed once. The deployment controller keeps
+  // this reason when the pod fails later, and a JobManager that came up and crashed within the
+  // second of its creation would otherwise pass the timestamp test below (found by a test whose
+  // JobManager ran for half a second before its crash: its stateful job restarted empty).
+  const progressing = deployment.status?.conditions?.find((c) => c.type === "Progressing");
+  if (progressing?.reason === "NewReplicaSetAvailable") return false;
   const available = deployment.status?.conditions?.find((c) => c.type === "Available");
   if (available?.status !== "False") return false;
   const created = Date.parse(deployment.metadata.creationTimestamp ?? "");

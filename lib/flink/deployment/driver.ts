@@ -69,10 +69,15 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   async afterStop(p, mode) {
     // FKO's standalone service removes the cluster once a savepoint or cancel stopped the job:
     // its TaskManagers are the operator's Deployment and would keep running, unlike native ones
-    // that Flink releases. The restore point is in status by now; a native JobManager stays
-    // with its finished job until the next deploy replaces it.
+    // that Flink releases. A native JobManager without HA goes too: were its process restarted,
+    // Flink would run the application again from the savepoint it was deployed with (nothing
+    // outside the process records that the job ended), a job nobody asked for next to a
+    // suspended or upgraded resource (found by the chaos run). With HA, Flink's job result store
+    // prevents that, and the JobManager stays with its finished job until the next deploy
+    // replaces it, as in FKO. The restore point is in status by now.
     const standalone = (lastReconciled(p)?.spec.mode ?? p.spec.mode) === "standalone";
-    if (standalone && (mode === "SAVEPOINT" || mode === "CANCEL")) {
+    const rerunsOnRestart = !isHaEnabled(p.rc.flinkOptions);
+    if ((standalone || rerunsOnRestart) && (mode === "SAVEPOINT" || mode === "CANCEL")) {
       await removeCluster(p, { deleteHaData: true });
     }
   },

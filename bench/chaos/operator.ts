@@ -1,0 +1,72 @@
+/**
+ * The operator under test: `main.ts run` as its own process (so it can be SIGKILLed and started
+ * again, as a crashing pod would be), its output appended to one log file across restarts.
+ */
+import { operatorArgs, OperatorProcess } from "../../tests/support/operator_process.ts";
+
+export class ChaosOperator {
+  #process?: OperatorProcess;
+  starts = 0;
+
+  constructor(
+    private readonly kubeconfig: string,
+    private readonly namespace: string,
+    private readonly settings: Record<string, string>,
+    private readonly logFile: string,
+    private readonly logLevel = "info",
+  ) {}
+
+  get running(): boolean {
+    return this.#process !== undefined && this.#process.exitCode === undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.starts++;
+    this.#process = new OperatorProcess(
+      ["-A"],
+      operatorArgs(this.kubeconfig, undefined, [
+        "--watch-namespaces",
+        this.namespace,
+        "--log-level",
+        this.logLevel,
+      ], {
+        ...this.settings,
+      }),
+      {},
+    );
+  }
+
+  /** SIGKILL: no shutdown, no lease hand-back, status writes cut wherever they were. */
+  async kill(): Promise<void> {
+    const process = this.#process;
+    if (!process) return;
+    await process.kill();
+    await this.#keepLog(process, "killed (SIGKILL)");
+    this.#process = undefined;
+  }
+
+  async stop(): Promise<void> {
+    const process = this.#process;
+    if (!process) return;
+    await process.stop();
+    await this.#keepLog(process, "stopped");
+    this.#process = undefined;
+  }
+
+  /** An operator that exited by itself (it should not): its exit code, else undefined. */
+  get exitedByItself(): number | undefined {
+    return this.#process?.exitCode;
+  }
+
+  async #keepLog(process: OperatorProcess, how: string): Promise<void> {
+    const text = `=== operator start ${this.starts}, ${how} at ${new Date().toISOString()}\n` +
+      `${process.stdout}${process.stderr}\n`;
+    await Deno.writeTextFile(this.logFile, text, { append: true });
+  }
+
+  /** The current process's log so far (stderr carries the operator's log lines). */
+  get currentLog(): string {
+    return this.#process ? this.#process.stdout + this.#process.stderr : "";
+  }
+}

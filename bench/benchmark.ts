@@ -4,6 +4,8 @@ import type { BenchResult } from "./result.ts";
 /** What every benchmark gets: the bench cluster (started lazily, shared across benchmarks). */
 export interface BenchContext {
   cluster: BenchCluster;
+  /** `--name value` options from the command line (e.g. `--deployments 300`), by name. */
+  options: ReadonlyMap<string, string>;
 }
 
 export interface Benchmark {
@@ -11,7 +13,10 @@ export interface Benchmark {
   name: string;
   /** One line shown before it runs. */
   description: string;
-  run(ctx: BenchContext): Promise<BenchResult>;
+  /** Options it reads from the command line, for --help: `--name value  what it does`. */
+  options?: string[];
+  /** One result, or one per measured configuration (each printed as its own result line). */
+  run(ctx: BenchContext): Promise<BenchResult | BenchResult[]>;
 }
 
 /** A result skeleton to fill in, so every benchmark reports in the same shape. */

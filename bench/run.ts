@@ -14,6 +14,7 @@ import { clusterBuild } from "./cluster_build.ts";
 import { clusterWarmStart } from "./cluster_warm_start.ts";
 import { jobManagers500 } from "./jobmanagers_500.ts";
 import { listWatch10k } from "./list_watch_10k.ts";
+import { operatorScale } from "./operator_scale.ts";
 import { queueThroughput } from "./queue_throughput.ts";
 import { type BenchResult, resultLine, seconds, summaryTable } from "./result.ts";
 import { savepointUpgrade, savepointUpgradeReal } from "./savepoint_upgrade.ts";
@@ -27,6 +28,7 @@ export const BENCHMARKS: Benchmark[] = [
   savepointUpgradeReal,
   sessionJobUpgrade,
   jobManagers500,
+  operatorScale,
   listWatch10k,
 ];
 
@@ -38,12 +40,18 @@ async function main(args: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const unknown = args.filter((a) => !BENCHMARKS.some((b) => b.name === a));
+  const parsed = parseArgs(args);
+  if (typeof parsed === "string") {
+    console.error(`${parsed}\n\n${usage()}`);
+    return 2;
+  }
+  const { names, options } = parsed;
+  const unknown = names.filter((a) => !BENCHMARKS.some((b) => b.name === a));
   if (unknown.length) {
     console.error(`unknown benchmark(s): ${unknown.join(", ")}\n\n${usage()}`);
     return 2;
   }
-  const selected = args.length ? BENCHMARKS.filter((b) => args.includes(b.name)) : BENCHMARKS;
+  const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
   const cluster = new BenchCluster();
   const usesCluster = selected.some((b) => !CLUSTER_FREE.has(b.name));
   console.error(`machine: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`);
@@ -55,26 +63,29 @@ async function main(args: string[]): Promise<number> {
       console.log(`\n== ${bench.name}: ${bench.description}`);
       console.log(`   load average before: ${loadAverage()}`);
       const started = performance.now();
-      let result: BenchResult;
+      let produced: BenchResult[];
       try {
-        result = await bench.run({ cluster });
+        const out = await bench.run({ cluster, options });
+        produced = Array.isArray(out) ? out : [out];
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         console.log(`   failed: ${message.replaceAll("\n", "\n   ")}`);
         // The result line and the summary keep it to one line.
         const line = message.split("\n")[0];
-        result = {
+        produced = [{
           name: bench.name,
           figures: [],
           targets: [],
           notes: [],
           error: line.length > 160 ? `${line.slice(0, 160)}…` : line,
-        };
+        }];
       }
-      results.push(result);
-      for (const note of result.notes) console.log(`   ${note}`);
       console.log(`   (took ${seconds(performance.now() - started)})`);
-      console.log(resultLine(result));
+      for (const result of produced) {
+        results.push(result);
+        for (const note of result.notes) console.log(`   ${note}`);
+        console.log(resultLine(result));
+      }
     }
   } finally {
     if (usesCluster) {
@@ -103,11 +114,39 @@ function loadAverage(): string {
 
 function usage(): string {
   return [
-    "usage: deno task bench [benchmark...]",
+    "usage: deno task bench [benchmark...] [--option value...]",
     "",
     "Runs all benchmarks, or the named ones:",
-    ...BENCHMARKS.map((b) => `  ${b.name.padEnd(38)} ${b.description}`),
+    ...BENCHMARKS.flatMap((b) => [
+      `  ${b.name.padEnd(38)} ${b.description}`,
+      ...(b.options ?? []).map((o) => `  ${"".padEnd(38)}   ${o}`),
+    ]),
   ].join("\n");
+}
+
+/** Benchmark names, and `--name value` (or `--name=value`) options, in any order. */
+function parseArgs(
+  args: string[],
+): { names: string[]; options: Map<string, string> } | string {
+  const names: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) {
+      names.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const value = eq < 0 ? args[++i] : arg.slice(eq + 1);
+    if (value === undefined || value.startsWith("--")) return `option --${name} needs a value`;
+    options.set(name, value);
+  }
+  const known = new Set(BENCHMARKS.flatMap((b) => b.options ?? []).map((o) => o.split(" ")[0]));
+  for (const name of options.keys()) {
+    if (!known.has(`--${name}`)) return `unknown option --${name}`;
+  }
+  return { names, options };
 }
 
 if (import.meta.main) {

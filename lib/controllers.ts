@@ -15,6 +15,13 @@ import {
 import type { JobEnv } from "./flink/job/resource_pass.ts";
 import type { SnapshotEnv } from "./flink/snapshot/snapshot_pass.ts";
 import { CanaryTracker, withCanaries } from "./flink/canary.ts";
+import { getOption } from "./config/option.ts";
+import { jobManagerGateMetrics } from "./flink/rest/gate_metrics.ts";
+import {
+  JOBMANAGER_MAX_CONCURRENT_REQUESTS,
+  JOBMANAGER_STALL_TIMEOUT,
+} from "./flink/rest/gate_options.ts";
+import { JobManagerGate } from "./flink/rest/jobmanager_gate.ts";
 import {
   chooseRestAccessMode,
   isRunningInPod,
@@ -49,6 +56,12 @@ export async function registerControllers(
     apiServerUrl: deps.client.server,
   });
   log.info("reaching JobManager REST APIs via {mode}: {reason}", { ...access });
+  // One gate for all controllers bounds what each JobManager can hold (read at start).
+  const restGate = new JobManagerGate({
+    maxInFlight: getOption(deps.config.raw, JOBMANAGER_MAX_CONCURRENT_REQUESTS),
+    stallMs: getOption(deps.config.raw, JOBMANAGER_STALL_TIMEOUT),
+  });
+  manager.metrics.registry.register(jobManagerGateMetrics(restGate));
   const kinds = [FlinkDeployments, FlinkSessionJobs];
   // FKO: the snapshot controller runs only when enabled and its CRD is installed; otherwise the
   // job controllers record snapshots in the legacy status fields.
@@ -60,6 +73,7 @@ export async function registerControllers(
       return current();
     },
     restAccess: access.mode,
+    restGate,
     now: () => Date.now(),
     snapshotResources,
     afterWrite: deps.afterWrite,
@@ -75,6 +89,7 @@ export async function registerControllers(
         return current();
       },
       restAccess: access.mode,
+      restGate,
       now: () => Date.now(),
       resolvers: [flinkDeploymentJobResolver(raw), flinkSessionJobResolver(raw)],
     };

@@ -5,6 +5,7 @@ import { DynamicConfig } from "./config/dynamic_config.ts";
 import { noEffectWarnings } from "./config/no_effect.ts";
 import { applyReload } from "./config_reload.ts";
 import { KubeClient } from "./kube/client.ts";
+import { requestKind } from "./kube/request_kind.ts";
 import { getLogger, setupLogging } from "./log.ts";
 import {
   accessProblem,
@@ -88,6 +89,9 @@ export async function runOperator(
     const serverVersion = await checkApiServer(client);
     const namespaces = config.watchNamespaces === "all" ? undefined : [...config.watchNamespaces];
     const manager = new Manager(managerOptionsFor(config, { client, namespaces }));
+    // Every request to the API server, counted on /metrics by verb and resource.
+    client.onRequest = (method, path, query) =>
+      manager.metrics.kubeRequests.inc({ ...requestKind(method, path, query) });
     // FKO's operator metrics (resource counts, lifecycle states and transition times) on /metrics.
     const fkoMetrics = fkoMetricsFor(config, env);
     manager.metrics.registry.register(fkoMetrics);

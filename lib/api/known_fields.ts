@@ -12,9 +12,16 @@ export function toKnownFields<S extends z.ZodType>(schema: S, value: z.output<S>
   return project(schema, value) as z.output<S>;
 }
 
+/** unwrapSchema per schema, computed once: a status write projects hundreds of fields. */
+const unwrapped = new WeakMap<z.ZodType, ReturnType<typeof unwrapSchema>>();
+
 function project(schema: z.ZodType, value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
-  const { base, hints } = unwrapSchema(schema);
+  let schemaInfo = unwrapped.get(schema);
+  if (!schemaInfo) unwrapped.set(schema, schemaInfo = unwrapSchema(schema));
+  const { base, hints } = schemaInfo;
+  // Strings, numbers and booleans are values already: nothing to copy.
+  if (typeof value !== "object") return value;
   if (hints.freeForm || hints.quantity) return structuredClone(value);
   if (base instanceof z.ZodObject && isRecord(value)) {
     const out: Record<string, unknown> = {};

@@ -44,7 +44,8 @@ export interface OperatorConfig {
   /** Maximum concurrent reconciles; -1 means unbounded. */
   readonly reconcileParallelism: number;
   readonly progressCheckIntervalMs: number;
-  readonly restReadyDelayMs: number;
+  /** Unset: READY as soon as the REST API answers (see OPTIONS.restReadyDelay). */
+  readonly restReadyDelayMs: number | undefined;
   readonly flinkClientTimeoutMs: number;
   readonly cancelTimeoutMs: number;
   readonly cleanupTimeoutMs: number;

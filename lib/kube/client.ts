@@ -16,6 +16,12 @@ import {
  * @kubernetes/client-node when they need an auth plugin (exec, OIDC, cloud providers).
  */
 export class KubeClient {
+  /**
+   * Told about every request before it is sent (the operator counts them for /metrics). `query`
+   * is the request's query string parameters.
+   */
+  onRequest?: (method: string, path: string, query?: Record<string, unknown>) => void;
+
   private constructor(
     readonly server: string,
     private readonly http: Deno.HttpClient | undefined,
@@ -102,6 +108,7 @@ export class KubeClient {
       accept?: string;
     } = {},
   ): Promise<Response> {
+    this.onRequest?.(method, path, init.query);
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));

@@ -35,6 +35,8 @@ export interface ReconcileContext<T extends KubeObject> {
   store: Store<T>;
   /** The cache of a watched secondary type. */
   cache<S extends KubeObject>(type: ResourceType): Store<S>;
+  /** Whether this controller watches `type` (so `cache` holds all of its objects). */
+  watching?(type: ResourceType): boolean;
   /** Enqueues another key of this controller (e.g. a related object). */
   enqueue(key: ObjectKey, afterMs?: number): void;
 }
@@ -47,6 +49,18 @@ export interface SecondaryWatch {
    * `primaries` is the primary cache, for mappings that need to look up the primaries.
    */
   map?: (obj: KubeObject, primaries: Store<KubeObject>) => ObjectKey[];
+  /**
+   * Whether a changed (or new) object can matter to its primaries; the default is any change of
+   * its resourceVersion. Lets a controller ignore the many status updates of pods and Deployments
+   * that its passes do not read, so a large cluster does not cost a pass per update. Deletions
+   * always count.
+   */
+  relevant?: (obj: KubeObject, previous: KubeObject | undefined) => boolean;
+  /**
+   * Shrinks each object before it is cached (e.g. drop a pod's spec nobody reads); the default
+   * drops `metadata.managedFields` only, as for every cached object.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 export interface ControllerSpec<T extends KubeObject> {
@@ -202,6 +216,7 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
         type: spec.type,
         labelSelector: spec.labelSelector,
         store: this.store,
+        transform: withoutManagedFields,
         onApply: (obj, previous) => {
           for (const o of rt.observers ?? []) o.applied(spec.type.kind, obj);
           if (needsReconcile(obj, previous)) this.queue.add(keyOf(obj.metadata));
@@ -219,8 +234,11 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
         type: w.type,
         labelSelector: w.labelSelector,
         store: this.#cacheFor(w.type),
+        transform: w.transform ?? withoutManagedFields,
         onApply: (obj, previous) => {
-          if (previous?.metadata.resourceVersion !== obj.metadata.resourceVersion) enqueue(obj);
+          if (previous?.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+          if (w.relevant && !w.relevant(obj, previous)) return;
+          enqueue(obj);
         },
         onDelete: enqueue,
       }));
@@ -430,9 +448,24 @@ export class Controller<T extends KubeObject & { status?: unknown }> {
       events: rt.events,
       store: this.store,
       cache: <S extends KubeObject>(t: ResourceType) => this.#cacheFor(t) as unknown as Store<S>,
+      watching: (t) =>
+        (this.spec.watches ?? []).some((w) =>
+          w.type.group === t.group && w.type.plural === t.plural && !w.labelSelector
+        ),
       enqueue: (k, afterMs) => afterMs ? this.queue.addAfter(k, afterMs) : this.queue.add(k),
     };
   }
+}
+
+/**
+ * The object without `metadata.managedFields`: server-side apply's bookkeeping, often the largest
+ * part of an object's metadata, read by nobody here. An update (PUT) without the field keeps the
+ * server's, so objects written back from the cache lose nothing.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 /**

@@ -136,6 +136,12 @@ export class RuntimeMetrics {
   readonly watchRestarts = this.registry.register(
     new Counter("flinkop_watch_restarts_total", "Watch reconnects by kind and reason."),
   );
+  readonly kubeRequests = this.registry.register(
+    new Counter(
+      "flinkop_kube_requests_total",
+      "Requests to the Kubernetes API server by verb, resource and subresource.",
+    ),
+  );
   readonly leader = this.registry.register(
     new Gauge("flinkop_leader", "1 while this instance holds the leader lease."),
   );

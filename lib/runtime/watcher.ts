@@ -25,6 +25,11 @@ export interface WatcherOptions<T extends KubeObject> {
   /** Server-side watch timeout range; each request picks a random value to spread reconnects. */
   timeoutSeconds?: [number, number];
   pageSize?: number;
+  /**
+   * Shrinks every object before it is cached and handed on (client-go's informer transform):
+   * what no reader needs need not be held in memory for every object of a large cluster.
+   */
+  transform?: (obj: T) => T;
 }
 
 /**
@@ -134,6 +139,8 @@ export class Watcher<T extends KubeObject> {
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
+    const transform = this.opts.transform;
+    if (transform) items.forEach((obj, i) => items[i] = transform(obj));
     const store = this.opts.store;
     const previous = items.map((o) => store.get(keyOf(o.metadata)));
     const vanished = store.replace(items, namespace);
@@ -169,8 +176,11 @@ export class Watcher<T extends KubeObject> {
         if (deadline.signal.aborted || signal.aborted) break;
         this.lastContact = Date.now();
         this.lastError = undefined;
-        const obj = event.object;
+        let obj = event.object;
         if (obj.metadata?.resourceVersion) this.#resourceVersion = obj.metadata.resourceVersion;
+        if (this.opts.transform && (event.type === "ADDED" || event.type === "MODIFIED")) {
+          obj = this.opts.transform(obj);
+        }
         switch (event.type) {
           case "ADDED":
           case "MODIFIED": {

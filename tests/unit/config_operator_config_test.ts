@@ -21,7 +21,8 @@ Deno.test("loadOperatorConfig: FKO defaults with no sources", () => {
   assert.equal(config.reconcileIntervalMs, 60_000);
   assert.equal(config.reconcileParallelism, 50);
   assert.equal(config.progressCheckIntervalMs, 10_000);
-  assert.equal(config.restReadyDelayMs, 10_000);
+  // Not FKO's 10 s: READY once the REST API answers (options.ts restReadyDelay).
+  assert.equal(config.restReadyDelayMs, undefined);
   assert.equal(config.flinkClientTimeoutMs, 10_000);
   assert.equal(config.cancelTimeoutMs, 60_000);
   assert.equal(config.cleanupTimeoutMs, 300_000);

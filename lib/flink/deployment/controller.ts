@@ -13,14 +13,21 @@ import { JobMemory } from "../job/job_memory.ts";
 import type { JobEnv, RawResource } from "../job/resource_pass.ts";
 import { uidOf } from "../job/resource_pass.ts";
 import { recordError, recordUnreadable, runPass, supportedFlinkVersion } from "../job/run_pass.ts";
-import { FlinkDeployments, FlinkSessionJobs } from "../resources.ts";
+import { FlinkDeployments, FlinkSessionJobs, FlinkStateSnapshots } from "../resources.ts";
 import { validateFlinkDeployment } from "../spec/mod.ts";
+import type { ValidationIssue } from "../spec/validation_issue.ts";
 import { cleanup } from "./cleanup.ts";
 import { flinkDeploymentDriver } from "./driver.ts";
 import { DeploymentFailure } from "./errors.ts";
 import { observeDeployment } from "./observe.ts";
 import { deploymentConfig, type DeploymentPass } from "./pass.ts";
 import { reconcileDeployment } from "./reconcile.ts";
+import {
+  deploymentChangeRelevant,
+  deploymentForCache,
+  podChangeRelevant,
+  podForCache,
+} from "./watch_relevance.ts";
 
 export function flinkDeploymentController(env: JobEnv): ControllerSpec<RawResource> {
   const memory = new JobMemory();
@@ -34,13 +41,20 @@ export function flinkDeploymentController(env: JobEnv): ControllerSpec<RawResour
       {
         type: Resources.deployments,
         labelSelector: "type in (flink-native-kubernetes,flink-standalone-kubernetes)",
+        relevant: deploymentChangeRelevant,
+        transform: deploymentForCache,
       },
       {
         type: Resources.pods,
         labelSelector: "component in (jobmanager,taskmanager)",
         map: (pod) =>
           pod.metadata.labels?.app ? [`${pod.metadata.namespace}/${pod.metadata.labels.app}`] : [],
+        relevant: podChangeRelevant,
+        transform: podForCache,
       },
+      // A cache only (as FKO's informer): the snapshot history is trimmed from it on every pass
+      // without listing; snapshots change nothing a FlinkDeployment pass must react to.
+      ...(env.snapshotResources ? [{ type: FlinkStateSnapshots, map: () => [] }] : []),
       {
         // A session cluster waiting in deletion for its session jobs goes on once they are gone.
         type: FlinkSessionJobs,
@@ -76,7 +90,8 @@ export function flinkDeploymentController(env: JobEnv): ControllerSpec<RawResour
   };
 }
 
-function passOf(
+/** The pass of one FlinkDeployment (also `flinkop plan`'s, over a read-only context). */
+export function passOf(
   raw: RawResource,
   resource: FlinkDeployment,
   ctx: ReconcileContext<RawResource>,
@@ -128,12 +143,16 @@ async function runDeploymentPass(p: DeploymentPass): Promise<Action> {
         return Action.requeue(p.env.config.reconcileIntervalMs);
       }
     },
-    validate: (p) =>
-      validateFlinkDeployment({ metadata: p.resource.metadata, spec: p.spec }, {
-        effectiveConfig: p.rc.flat,
-        lastReconciledSpec: lastReconciled(p)?.spec,
-      }),
+    validate: validateDeploymentPass,
     reconcile: reconcileDeployment,
+  });
+}
+
+/** The validate step of a FlinkDeployment pass. */
+export function validateDeploymentPass(p: DeploymentPass): ValidationIssue[] {
+  return validateFlinkDeployment({ metadata: p.resource.metadata, spec: p.spec }, {
+    effectiveConfig: p.rc.flat,
+    lastReconciledSpec: lastReconciled(p)?.spec,
   });
 }
 

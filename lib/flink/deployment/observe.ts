@@ -9,7 +9,7 @@ import { errorMessage } from "../../error_message.ts";
 import { Resources } from "../../kube/resource.ts";
 import { isStable, lastReconciled, markStable } from "../job/bookkeeping.ts";
 import { observeJob, readyToObserve } from "../job/observe_job.ts";
-import { event, rest } from "../job/resource_pass.ts";
+import { event, rest, uidOf } from "../job/resource_pass.ts";
 import { GENERATION_ANNOTATION } from "../render/mod.ts";
 import type { FlinkRestClient } from "../rest/client.ts";
 import { isFlinkUnavailable } from "../rest/errors.ts";
@@ -97,7 +97,11 @@ async function observeJobManager(p: DeploymentPass): Promise<void> {
     case "AVAILABLE":
       try {
         await (await rest(p)).config({ timeoutMs: 2000 });
-        status.jobManagerDeploymentStatus = "DEPLOYED_NOT_READY";
+        // The REST API answered: READY now, unless a rest-ready delay is configured (FKO's wait
+        // after the port opened, DEPLOYED_NOT_READY until then).
+        status.jobManagerDeploymentStatus = p.env.config.restReadyDelayMs === undefined
+          ? "READY"
+          : "DEPLOYED_NOT_READY";
       } catch (err) {
         if (!isFlinkUnavailable(err)) throw err;
         status.jobManagerDeploymentStatus = "DEPLOYING";
@@ -120,7 +124,27 @@ function isTerminalOrSuspended(p: DeploymentPass): boolean {
     lastReconciled(p)?.spec.job?.state === "suspended";
 }
 
+/**
+ * Whether the cluster info in status is current. What it depends on (the JobManager's version,
+ * the TaskManagers its job asked for) changes with a new job or spec, not between two polls of a
+ * running one, so it is read again only then, or after CLUSTER_INFO_REFRESH_MS. When it was read
+ * is in the controller's memory (`clusterInfoRead`), forgotten with the resource.
+ */
+const CLUSTER_INFO_REFRESH_MS = 5 * 60_000;
+
+function clusterInfoCurrent(p: DeploymentPass): boolean {
+  const uid = uidOf(p);
+  const js = p.status.jobStatus;
+  const identity = `${p.generation}|${js.jobId}|${js.startTime}|${js.state}`;
+  const now = p.env.now();
+  const seen = p.memory.clusterInfoRead.get(uid);
+  if (seen && seen.identity === identity && now - seen.at < CLUSTER_INFO_REFRESH_MS) return true;
+  p.memory.clusterInfoRead.set(uid, { identity, at: now });
+  return false;
+}
+
 async function observeClusterInfo(p: DeploymentPass, client: FlinkRestClient): Promise<void> {
+  if (p.status.clusterInfo?.["flink-version"] && clusterInfoCurrent(p)) return;
   try {
     const config = await client.config();
     const info: Record<string, string> = { ...p.status.clusterInfo };

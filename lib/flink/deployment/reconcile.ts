@@ -18,7 +18,7 @@ import { reconcileJob, requeue } from "../job/reconcile_job.ts";
 import { event, save, uidOf } from "../job/resource_pass.ts";
 import { describeDiff, diffSpecs } from "../spec/diff.ts";
 import { deployCluster, removeCluster } from "./cluster.ts";
-import { type DeploymentPass, isApplication } from "./pass.ts";
+import { type DeploymentPass, isApplication, jmDeployment } from "./pass.ts";
 
 export async function reconcileDeployment(p: DeploymentPass): Promise<Action> {
   return isApplication(p) ? await reconcileJob(p) : await reconcileSessionCluster(p);
@@ -91,18 +91,20 @@ export async function recoverJobManager(p: DeploymentPass): Promise<Action | und
 }
 
 /**
- * When the next pass should run: soon while the JobManager or the job is on its way (at once
- * after the deploy, then less often, up to the progress-check interval; the JobManager's pods and
- * Deployment also wake the controller through its watches), at the reconcile interval once
- * settled.
+ * When the next pass should run. While the JobManager's pods come up, the Deployment and pod
+ * watches wake the controller on every change that matters (available, failing, gone;
+ * watch_relevance.ts), so the pass only asks for a progress check as a safety net; once the
+ * Deployment is available but the REST API does not answer yet, and while the job starts, only
+ * polling can tell: soon after the deploy, then less often (pass_delay.ts). Settled resources are
+ * polled at the reconcile interval.
  */
 export function deploymentPassDelay(p: DeploymentPass): number {
   const c = p.env.config;
   switch (p.status.jobManagerDeploymentStatus) {
     case "DEPLOYING":
-      return inFlightDelayMs(p);
+      return jmDeploymentAvailable(p) ? inFlightDelayMs(p) : c.progressCheckIntervalMs;
     case "DEPLOYED_NOT_READY":
-      return c.restReadyDelayMs;
+      return c.restReadyDelayMs ?? inFlightDelayMs(p);
     case "READY":
       return p.status.jobStatus.state === "RUNNING" || !isApplication(p) ||
           isGloballyTerminal(p.status.jobStatus.state)
@@ -111,4 +113,12 @@ export function deploymentPassDelay(p: DeploymentPass): number {
     default:
       return c.reconcileIntervalMs;
   }
+}
+
+/** The JobManager Deployment in the watch cache has an available replica. */
+function jmDeploymentAvailable(p: DeploymentPass): boolean {
+  const jm = jmDeployment(p) as
+    | { metadata: { deletionTimestamp?: string }; status?: { availableReplicas?: number } }
+    | undefined;
+  return !!jm && !jm.metadata.deletionTimestamp && (jm.status?.availableReplicas ?? 0) > 0;
 }

@@ -24,10 +24,39 @@ export interface ReconciledSpec<S> {
 /** The part of a pass the bookkeeping works on. */
 type Books<S extends JobResourceSpec> = Pick<ResourcePass<S>, "kind" | "status" | "spec">;
 
+/**
+ * The specs read last, by kind and text: a pass reads `lastReconciledSpec` many times (observe,
+ * validate, reconcile, status), and parsing it through its schema is the costliest step of a
+ * pass over a running job. Callers get their own copy (some change what they read).
+ */
+const parsedSpecs = new Map<string, { spec: unknown; firstDeployment: boolean }>();
+const PARSED_SPECS_KEPT = 256;
+
 /** The one place where a stored spec is read back as the pass's own spec type. */
 export function readSpec<S extends JobResourceSpec>(kind: ReconciledKind, json: string) {
-  const parsed = parseSpecWithMeta(kind, json);
-  return { spec: parsed.spec as unknown as S, firstDeployment: parsed.firstDeployment };
+  const key = `${kind}:${json}`;
+  let parsed = parsedSpecs.get(key);
+  if (parsed) {
+    // Most recently used last, so the oldest goes first.
+    parsedSpecs.delete(key);
+  } else {
+    const read = parseSpecWithMeta(kind, json);
+    parsed = { spec: read.spec, firstDeployment: read.firstDeployment };
+    if (parsedSpecs.size >= PARSED_SPECS_KEPT) {
+      parsedSpecs.delete(parsedSpecs.keys().next().value!);
+    }
+  }
+  parsedSpecs.set(key, parsed);
+  return { spec: copyPlain(parsed.spec) as S, firstDeployment: parsed.firstDeployment };
+}
+
+/** A deep copy of parsed JSON (objects, arrays, primitives); cheaper than structuredClone. */
+function copyPlain(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyPlain);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = copyPlain(v);
+  return out;
 }
 
 function writeSpec<S extends JobResourceSpec>(

@@ -4,6 +4,7 @@
  * on a restart is harmless, as for FKO's in-memory stores.
  */
 import { LastTriggerStore } from "../snapshot/trigger_decision.ts";
+import { TransportCache } from "../rest/transport_cache.ts";
 import type { ExceptionCursor } from "./job_exceptions.ts";
 
 export class JobMemory {
@@ -18,11 +19,20 @@ export class JobMemory {
    * checkpoint statistics are only sure to be final a cache timeout later (observe_job.ts).
    */
   readonly terminalSeen = new Map<string, { run: string; at: number }>();
+  /** The resolved REST transport of each resource's JobManager, while its pods stay the same. */
+  readonly transports = new TransportCache();
+  /**
+   * What `status.clusterInfo` was last read for, per uid (deployment/observe.ts): the job run
+   * and spec it describes, and when.
+   */
+  readonly clusterInfoRead = new Map<string, { identity: string; at: number }>();
 
   forget(uid: string): void {
     this.specChangedGeneration.delete(uid);
     this.lastTriggers.forget(uid);
     this.exceptionCursors.delete(uid);
     this.terminalSeen.delete(uid);
+    this.transports.forget(uid);
+    this.clusterInfoRead.delete(uid);
   }
 }

@@ -10,12 +10,14 @@ import type { ReconciliationStatus } from "../../api/reconciliation_status.ts";
 import type { ResourceLifecycleState } from "../../api/enums.ts";
 import type { OperatorConfig } from "../../config/operator_config.ts";
 import type { ResourceConfig } from "../../config/resource_config.ts";
-import type { KubeObject } from "../../kube/resource.ts";
+import { type KubeObject, Resources } from "../../kube/resource.ts";
 import type { ReconcileContext } from "../../runtime/controller.ts";
 import type { EventSpec } from "../../runtime/events.ts";
 import type { RestAccessMode } from "../rest/access_mode.ts";
 import { FlinkRestClient } from "../rest/client.ts";
+import type { JobManagerGate } from "../rest/jobmanager_gate.ts";
 import { DEFAULT_REST_PORT, resolveTransport } from "../rest/endpoint.ts";
+import { jobManagerPods } from "../rest/transport_cache.ts";
 import type { JobDriver } from "./job_driver.ts";
 import type { JobMemory } from "./job_memory.ts";
 
@@ -42,6 +44,8 @@ export interface JobResourceStatus {
 export interface JobEnv {
   readonly config: OperatorConfig;
   readonly restAccess: RestAccessMode;
+  /** Bounds the REST requests to each JobManager (jobmanager_gate.ts); none: sent directly. */
+  readonly restGate?: JobManagerGate;
   readonly now: () => number;
   /**
    * The operator runs the FlinkStateSnapshot controller (decided once at start, as in FKO):
@@ -128,20 +132,34 @@ export function rest(p: ResourcePass): Promise<FlinkRestClient> {
 
 export function forgetRest(p: ResourcePass): void {
   p.restClient = undefined;
+  p.memory.transports.forget(uidOf(p));
 }
 
 async function resolveRest(p: ResourcePass): Promise<FlinkRestClient> {
   const port = Number(p.rc.flat["rest.port"] ?? DEFAULT_REST_PORT) || DEFAULT_REST_PORT;
-  const transport = await resolveTransport({
-    mode: p.env.restAccess,
-    kube: p.ctx.client,
-    namespace: p.ns,
-    clusterId: p.driver.clusterId(p),
-    port,
-  });
+  const clusterId = p.driver.clusterId(p);
+  // Reused while the JobManager pods in the watch cache are the ones it was resolved for (and
+  // its settings are the same): resolving costs API requests on every pass otherwise.
+  const settings = Object.entries(p.rc.flat).filter(([k]) => k.startsWith("security.ssl."));
+  const target = `${p.env.restAccess}|${p.ns}/${clusterId}|${port}|${JSON.stringify(settings)}`;
+  const pods = jobManagerPods(p.ctx.cache(Resources.pods), p.ns, clusterId);
+  const transport = await p.memory.transports.reuse(
+    uidOf(p),
+    { target, pods },
+    () =>
+      resolveTransport({
+        mode: p.env.restAccess,
+        kube: p.ctx.client,
+        namespace: p.ns,
+        clusterId,
+        port,
+        config: p.rc.flat,
+        flinkVersion: p.rc.flinkVersion,
+      }),
+  );
   return new FlinkRestClient(transport, {
     defaultMs: p.env.config.flinkClientTimeoutMs,
     cancelMs: p.env.config.cancelTimeoutMs,
     jarRunMs: p.env.config.submissionTimeoutMs,
-  });
+  }, p.env.restGate);
 }

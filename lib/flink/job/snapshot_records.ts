@@ -6,6 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { SnapshotTriggerType, SnapshotType } from "../../api/enums.ts";
 import type { FlinkStateSnapshot } from "../../api/flink_state_snapshot.ts";
+import { LABEL_JOB_REFERENCE_KIND, LABEL_JOB_REFERENCE_NAME } from "../../api/kinds.ts";
 import { safeParseFlinkStateSnapshot } from "../../api/parse.ts";
 import { OPTIONS } from "../../config/options.ts";
 import { errorMessage } from "../../error_message.ts";
@@ -141,7 +142,9 @@ function latestCompleted(snapshots: FlinkStateSnapshot[]): FlinkStateSnapshot | 
  * its data is not orphaned; it goes on a later pass.
  */
 export async function cleanupSnapshotResources(p: ResourcePass): Promise<void> {
-  const snapshots = (await jobSnapshots(p)).filter((s) =>
+  // From the watch cache where the controller has one (as FKO's informer): a list a moment old
+  // can only leave a snapshot for the next pass, never delete one too many.
+  const snapshots = (await jobSnapshots(p, { cached: true })).filter((s) =>
     !s.metadata.deletionTimestamp &&
     ["PERIODIC", "UPGRADE"].includes(triggerTypeOf(s.metadata.labels))
   );
@@ -202,12 +205,23 @@ export function protectedPaths(p: ResourcePass): Set<string> {
   return paths;
 }
 
-/** The snapshot resources referencing this job (by the job-reference labels). */
-export async function jobSnapshots(p: ResourcePass): Promise<FlinkStateSnapshot[]> {
-  const list = await p.ctx.client.list<KubeObject>(FlinkStateSnapshots, p.ns, {
-    labelSelector: jobSnapshotSelector(p.kind, p.name),
-  });
-  return list.items.flatMap((raw) => {
+/**
+ * The snapshot resources referencing this job (by the job-reference labels). With `cached`, from
+ * the controller's watch cache when it has one (no API request), else listed.
+ */
+export async function jobSnapshots(
+  p: ResourcePass,
+  opts: { cached?: boolean } = {},
+): Promise<FlinkStateSnapshot[]> {
+  const items = opts.cached && p.ctx.watching?.(FlinkStateSnapshots)
+    ? p.ctx.cache<KubeObject>(FlinkStateSnapshots).list(p.ns).filter((s) =>
+      s.metadata.labels?.[LABEL_JOB_REFERENCE_KIND] === p.kind &&
+      s.metadata.labels?.[LABEL_JOB_REFERENCE_NAME] === p.name
+    )
+    : (await p.ctx.client.list<KubeObject>(FlinkStateSnapshots, p.ns, {
+      labelSelector: jobSnapshotSelector(p.kind, p.name),
+    })).items;
+  return items.flatMap((raw) => {
     const parsed = safeParseFlinkStateSnapshot(raw);
     return parsed.ok ? [parsed.value] : [];
   });

@@ -34,6 +34,7 @@ import { FlinkRestError } from "./errors.ts";
 import { type JobExceptions, readJobExceptions } from "./exception_history.ts";
 import { type FlinkVersion, isFlinkVersionAtLeast } from "./flink_version.ts";
 import { arrayField, asObject, numberField, objectField, stringField } from "./json_reader.ts";
+import type { JobManagerGate } from "./jobmanager_gate.ts";
 import type { MultipartFile } from "./multipart.ts";
 import type { QueryParams, RestResponse, RestTransport } from "./transport.ts";
 
@@ -112,9 +113,17 @@ export type ResourceRequirements = Record<string, { lowerBound: number; upperBou
 
 export class FlinkRestClient {
   readonly timeouts: Readonly<FlinkRestTimeouts>;
+  /** The JobManager's key in the gate: where the transport sends, without how it was found. */
+  readonly #host: string;
 
-  constructor(readonly transport: RestTransport, timeouts: Partial<FlinkRestTimeouts> = {}) {
+  constructor(
+    readonly transport: RestTransport,
+    timeouts: Partial<FlinkRestTimeouts> = {},
+    /** The operator's bound per JobManager; without one, requests are sent directly. */
+    private readonly gate?: JobManagerGate,
+  ) {
     this.timeouts = { ...DEFAULT_FLINK_REST_TIMEOUTS, ...timeouts };
+    this.#host = transport.describe().replace(/ \(.*\)$/s, "");
   }
 
   describe(): string {
@@ -400,17 +409,33 @@ export class FlinkRestClient {
     return res;
   }
 
+  /**
+   * With a gate, every request waits for the JobManager's turn in it (jobmanager_gate.ts), which
+   * bounds the requests in flight to one JobManager and refuses to queue behind one that stopped
+   * answering.
+   */
   private send(
     method: string,
     path: string,
     req: { body?: unknown; query?: QueryParams; multipart?: MultipartFile },
     opts?: CallOptions,
   ): Promise<RestResponse> {
-    return this.transport.request(method, API_PREFIX + path, {
-      ...req,
-      timeoutMs: opts?.timeoutMs ?? this.timeouts.defaultMs,
+    const timeoutMs = opts?.timeoutMs ?? this.timeouts.defaultMs;
+    const sendWithin = (remainingMs: number) =>
+      this.transport.request(method, API_PREFIX + path, {
+        ...req,
+        timeoutMs: remainingMs,
+        signal: opts?.signal,
+      });
+    if (!this.gate) return sendWithin(timeoutMs);
+    return this.gate.run({
+      host: this.#host,
+      timeoutMs,
+      // Calls that may take long by nature (cancel, jar upload and run) are not overdue early.
+      expectedMs: timeoutMs > this.timeouts.defaultMs ? timeoutMs : undefined,
       signal: opts?.signal,
-    });
+      what: `${method} ${API_PREFIX}${path}`,
+    }, sendWithin);
   }
 
   private errorOf(res: RestResponse, method: string, path: string): FlinkRestError {

@@ -3,6 +3,7 @@ import type { OperatorConfig } from "../../config/operator_config.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { RestAccessMode } from "../rest/access_mode.ts";
 import { FlinkRestClient } from "../rest/client.ts";
+import type { JobManagerGate } from "../rest/jobmanager_gate.ts";
 import { DEFAULT_REST_PORT, resolveTransport } from "../rest/endpoint.ts";
 import type { SnapshotJob } from "./job_target.ts";
 
@@ -11,6 +12,7 @@ export async function jobRestClient(
   deps: {
     kube: KubeClient;
     restAccess: RestAccessMode;
+    restGate?: JobManagerGate;
     config: Pick<
       OperatorConfig,
       "flinkClientTimeoutMs" | "cancelTimeoutMs" | "submissionTimeoutMs"
@@ -24,10 +26,12 @@ export async function jobRestClient(
     namespace: job.namespace,
     clusterId: job.clusterId,
     port,
+    config: job.config,
+    flinkVersion: job.flinkVersion,
   });
   return new FlinkRestClient(transport, {
     defaultMs: deps.config.flinkClientTimeoutMs,
     cancelMs: deps.config.cancelTimeoutMs,
     jarRunMs: deps.config.submissionTimeoutMs,
-  });
+  }, deps.restGate);
 }

@@ -1,4 +1,5 @@
 /** Everything one reconcile (or cleanup) pass of one FlinkStateSnapshot works with. */
+import type { JobManagerGate } from "../rest/jobmanager_gate.ts";
 import { getLogger } from "@logtape/logtape";
 import {
   type FlinkStateSnapshot,
@@ -28,6 +29,8 @@ export type RawSnapshot = KubeObject & { spec?: unknown; status?: unknown };
 export interface SnapshotEnv {
   config: OperatorConfig;
   restAccess: RestAccessMode;
+  /** Bounds the REST requests to each JobManager, shared with the job controllers. */
+  restGate?: JobManagerGate;
   now: () => number;
   /** One per job kind that can be snapshotted. */
   resolvers: readonly SnapshotJobResolver[];
@@ -107,6 +110,7 @@ export async function restClient(s: SnapshotPass, job: SnapshotJob): Promise<Fli
   return await jobRestClient(job, {
     kube: s.ctx.client,
     restAccess: s.env.restAccess,
+    restGate: s.env.restGate,
     config: s.env.config,
   });
 }

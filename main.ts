@@ -7,6 +7,7 @@ import { flag, parseArgs } from "./lib/cli/args.ts";
 import { errorMessage } from "./lib/error_message.ts";
 import { runOperator } from "./lib/operator.ts";
 import { isVerb, runVerb, VERBS_HELP } from "./lib/cli/verbs.ts";
+import { PLAN_HELP, runPlan } from "./lib/cli/plan.ts";
 import { VERSION } from "./lib/version.ts";
 
 const HELP = `flinkop ${VERSION} — Kubernetes operator for Apache Flink
@@ -19,6 +20,8 @@ Usage:
   flinkop --help            This help
 
 ${VERBS_HELP}
+
+${PLAN_HELP}
 
 See README.md and docs/configuration.md for every configuration key.`;
 
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return await crds(rest);
     case "run":
       return await runOperator(rest, Deno.env.toObject());
+    case "plan":
+      return await runPlan(rest);
     case undefined:
       console.error(`flinkop: missing command\n\n${HELP}`);
       return 2;

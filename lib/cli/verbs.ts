@@ -43,12 +43,12 @@ Flags: -n/--namespace NS (default: the kubeconfig context's namespace, else defa
   accepted), --path DIR (savepoint only: the target directory).
 Exit codes: 0 done, 1 failed, 2 usage, 3 status shows FAILED or an error, 124 timed out.`;
 
-interface Target {
+export interface Target {
   kind: "FlinkDeployment" | "FlinkSessionJob";
   obj: FlinkObject;
 }
 
-interface FlinkObject extends KubeObject {
+export interface FlinkObject extends KubeObject {
   spec: {
     restartNonce?: number;
     job?: { state?: string; upgradeMode?: string; jarURI?: string };
@@ -202,7 +202,7 @@ export function contextNamespace(kubeconfig?: string): string {
   }
 }
 
-async function findTarget(
+export async function findTarget(
   client: KubeClient,
   namespace: string,
   name: string,

@@ -9,6 +9,7 @@ import { errorMessage } from "../../error_message.ts";
 import { isHaEnabled } from "../ha.ts";
 import { deployedSpec, lastReconciled } from "../job/bookkeeping.ts";
 import type { JobDriver } from "../job/job_driver.ts";
+import type { SuspendMode } from "../spec/upgrade.ts";
 import { rest } from "../job/resource_pass.ts";
 import { deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
 import { removeTerminalJobManager, restartIfUnhealthy } from "./health.ts";
@@ -19,6 +20,22 @@ import { deploymentPassDelay, recoverJobManager } from "./reconcile.ts";
 import { deploymentStatusToWrite } from "./status.ts";
 
 const log = getLogger(["flinkop", "deployment"]);
+
+/**
+ * Whether the cluster goes once a savepoint or cancel stopped its job (also what `flinkop plan`
+ * predicts). FKO's standalone service removes it: its TaskManagers are the operator's Deployment
+ * and would keep running, unlike native ones that Flink releases. A native JobManager without HA
+ * goes too: were its process restarted, Flink would run the application again from the savepoint
+ * it was deployed with (nothing outside the process records that the job ended), a job nobody
+ * asked for next to a suspended or upgraded resource (found by the chaos run). With HA, Flink's
+ * job result store prevents that, and the JobManager stays with its finished job until the next
+ * deploy replaces it, as in FKO.
+ */
+function clusterRemovedAfterStop(p: DeploymentPass, mode: SuspendMode): boolean {
+  if (mode !== "SAVEPOINT" && mode !== "CANCEL") return false;
+  const standalone = (lastReconciled(p)?.spec.mode ?? p.spec.mode) === "standalone";
+  return standalone || !isHaEnabled(p.rc.flinkOptions);
+}
 
 export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   errorComponent: "JobManagerDeployment",
@@ -66,20 +83,10 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
   },
 
   stopKeepingHaMetadata: (p) => removeCluster(p, { deleteHaData: false }),
+  clusterRemovedAfterStop,
   async afterStop(p, mode) {
-    // FKO's standalone service removes the cluster once a savepoint or cancel stopped the job:
-    // its TaskManagers are the operator's Deployment and would keep running, unlike native ones
-    // that Flink releases. A native JobManager without HA goes too: were its process restarted,
-    // Flink would run the application again from the savepoint it was deployed with (nothing
-    // outside the process records that the job ended), a job nobody asked for next to a
-    // suspended or upgraded resource (found by the chaos run). With HA, Flink's job result store
-    // prevents that, and the JobManager stays with its finished job until the next deploy
-    // replaces it, as in FKO. The restore point is in status by now.
-    const standalone = (lastReconciled(p)?.spec.mode ?? p.spec.mode) === "standalone";
-    const rerunsOnRestart = !isHaEnabled(p.rc.flinkOptions);
-    if ((standalone || rerunsOnRestart) && (mode === "SAVEPOINT" || mode === "CANCEL")) {
-      await removeCluster(p, { deleteHaData: true });
-    }
+    // The restore point is in status by now.
+    if (clusterRemovedAfterStop(p, mode)) await removeCluster(p, { deleteHaData: true });
   },
   cleanupAfterFailedJob: (p) => removeCluster(p, { deleteHaData: false }),
   alreadyDeployed: (p) => Promise.resolve(clusterDeployed(p)),

@@ -68,6 +68,8 @@ export interface JobDriver<P extends { readonly spec: unknown }> {
    * one may be started. `mode` says how it was stopped.
    */
   afterStop(p: P, mode: SuspendMode): Promise<void>;
+  /** Whether `afterStop` removes the job's cluster after a stop in `mode` (for `flinkop plan`). */
+  clusterRemovedAfterStop(p: P, mode: SuspendMode): boolean;
   /** Before a FAILED job is resubmitted (an application cluster is removed, HA kept). */
   cleanupAfterFailedJob(p: P): Promise<void>;
   /**

@@ -60,6 +60,8 @@ export const sessionJobDriver: JobDriver<SessionJobPass> = {
     return Promise.reject(new Error("a session job has no HA metadata of its own to restore from"));
   },
 
+  // The session cluster belongs to its FlinkDeployment.
+  clusterRemovedAfterStop: () => false,
   afterStop(p) {
     // The stopped job's id must not pass for the next one: a crash before the next submission
     // would otherwise find the old (finished) job and record the new one as deployed.

@@ -31,6 +31,11 @@ export function formatReport(r: ChaosReport): string {
     `  faults landed: ${landed} — ${faults.map(([k, v]) => `${k} ${v}`).join(", ")}` +
     (r.missedFaults ? ` (${r.missedFaults} more found nothing to hit)` : ""),
     `  operator processes started: ${r.operatorStarts}`,
+    `  manual restores (a stateful session job lost with its JobManager, "Job Not Found" as in ` +
+    `FKO): ${r.manualRestores.length}` +
+    (r.manualRestores.length
+      ? ` — ${r.manualRestores.map((m) => `cycle ${m.cycle} ${m.job}`).join(", ")}`
+      : ""),
     `  violations: ${r.violations.length}`,
     `  operator time per cycle (the later of the change and the last fault's end → every ` +
     `resource settled): median ${s(percentile(operator, 50))}, p90 ${
@@ -42,7 +47,7 @@ export function formatReport(r: ChaosReport): string {
     }, ` +
     `max ${s(Math.max(...totals))}`,
   ];
-  if (!r.cycles.length) lines.splice(5, 2);
+  if (!r.cycles.length) lines.splice(6, 2);
   for (const v of r.violations) {
     lines.push(`  VIOLATION in cycle ${v.cycle} [${v.invariant}]: ${v.message}`);
   }

@@ -6,12 +6,13 @@
  * (invariants.ts). The first cycle with a violation ends the run.
  */
 import { FlinkDeployments, FlinkSessionJobs } from "../../lib/flink/resources.ts";
+import { errorMessageOf } from "../../lib/flink/spec/error_json.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
 import { prepareNamespace } from "../../tests/support/operator.ts";
 import { localJar, sessionJobSettings } from "../../tests/support/session_job.ts";
 import { landFault, retry, sleep } from "./faults.ts";
-import { type Fleet, jobManifest, sessionClusterManifest } from "./fleet.ts";
+import { type Fleet, isStateful, jobManifest, sessionClusterManifest } from "./fleet.ts";
 import { Checker, sessionUnsettled, type Track, unsettled, type Violation } from "./invariants.ts";
 import { ChaosOperator } from "./operator.ts";
 import { type CyclePlan, describePlan, FAULT_KINDS, type FaultKind, planCycles } from "./plan.ts";
@@ -57,6 +58,12 @@ export interface ChaosReport {
   faults: Record<FaultKind, number>;
   /** Planned faults that found nothing to hit (e.g. a JobManager crash while none ran). */
   missedFaults: number;
+  /**
+   * Manual restores the run performed, as a user would (docs/reliability.md): a stateful session
+   * job whose job vanished with its session cluster's JobManager waits with "Job Not Found", as
+   * in FKO, until it is redeployed from its newest checkpoint.
+   */
+  manualRestores: { cycle: number; job: string; path: string }[];
   violations: (Violation & { cycle: number })[];
   /** The timeline of the failing cycle and the one before, when there are violations. */
   timeline?: string;
@@ -85,6 +92,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     cycles: [],
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     missedFaults: 0,
+    manualRestores: [],
     violations: [],
     elapsedMs: 0,
     operatorStarts: 0,
@@ -178,7 +186,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const [actionEnd, ...cleared] = await Promise.all([actionRun, ...faultRuns]);
       for (const cluster of jmCrashes) lostWithoutHa(cluster);
       const quietSince = Math.max(actionEnd, ...cleared);
-      const why = await settle(world, tracks, fleet, settleTimeoutMs);
+      const restored = new Set<string>();
+      const why = await settle(
+        world,
+        tracks,
+        fleet,
+        settleTimeoutMs,
+        () => restoreLostSessionJobs(plan.cycle, jmCrashes, restored),
+      );
       const settledAt = Date.now();
       const violations: Violation[] = [];
       if (why) {
@@ -244,6 +259,55 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         `${track.job.name}: JobManager without HA crashed; its state goes back to ${
           path ?? "the start"
         } (counter ${counter}), as Flink does`,
+      );
+    }
+  }
+
+  /**
+   * A stateful session job whose job vanished when its session cluster's JobManager crashed (a
+   * cancel or stop that completed just before the crash: the restarted JobManager does not list
+   * finished jobs) waits with "Job Not Found", as in FKO: the operator cannot know the job's
+   * newest checkpoint. The run does what the user would, once per job and cycle: a manual
+   * restore (`savepointRedeployNonce` with `initialSavepointPath`) from the newest checkpoint of
+   * that job on disk, else the restore point it was started from.
+   */
+  async function restoreLostSessionJobs(
+    cycle: number,
+    crashed: string[],
+    done: Set<string>,
+  ): Promise<void> {
+    for (const track of tracks.values()) {
+      const { job } = track;
+      if (job.kind !== "FlinkSessionJob" || !isStateful(job) || done.has(job.name)) continue;
+      if (!crashed.includes(job.cluster) || track.intended !== "running") continue;
+      const r = world.resources.get(job.name);
+      if (errorMessageOf(r?.status?.error) !== "Job Not Found") continue;
+      done.add(job.name);
+      await world.index.scan();
+      const jobId = r?.status?.jobStatus?.jobId;
+      const newest = [...world.index.files.values()]
+        .filter((f) => f.kind === "checkpoint" && f.jobId === jobId && f.goneAt === undefined)
+        .sort((a, b) => b.completedAt - a.completedAt)[0];
+      const path = newest ? `file:${newest.path}` : r?.status?.jobStatus?.upgradeSavepointPath;
+      if (!path) {
+        timeline.add(`${job.name}: Job Not Found and no checkpoint to restore it from`);
+        continue;
+      }
+      const spec = (r as { spec?: { job?: { savepointRedeployNonce?: number } } }).spec;
+      await retry(() =>
+        client.patch(FlinkSessionJobs, ns, job.name, {
+          spec: {
+            job: {
+              initialSavepointPath: path,
+              savepointRedeployNonce: (spec?.job?.savepointRedeployNonce ?? 0) + 1,
+            },
+          },
+        })
+      );
+      track.restartAfter = Date.now();
+      report.manualRestores.push({ cycle, job: job.name, path });
+      timeline.add(
+        `${job.name}: Job Not Found after its JobManager crashed; manual restore ${path}`,
       );
     }
   }
@@ -323,10 +387,13 @@ async function settle(
   tracks: Map<string, Track>,
   fleet: Fleet,
   timeoutMs: number,
+  /** What a user would do about a state the operator waits in for them (once read). */
+  intervene?: () => Promise<void>,
 ): Promise<string | undefined> {
   let why: string | undefined;
   const ok = await waitUntil(timeoutMs, async () => {
     await world.refreshResources();
+    await intervene?.();
     const problems: string[] = [];
     for (const cluster of fleet.clusters.filter((c) => c.session)) {
       const p = sessionUnsettled(world.resources.get(cluster.name));

@@ -69,7 +69,13 @@ async function jobManager(
   const ip = pods.items.find((p) => !p.metadata.deletionTimestamp && p.status?.podIP)?.status
     ?.podIP;
   if (!ip) throw new Error(`no JobManager pod with an IP for ${name}`);
-  const material = await loadRestTls(restSslSettings({ config, env: () => undefined })!);
+  // The test's own client: REST SSL on, with the trust (and key) the operator is given.
+  const material = await loadRestTls(
+    restSslSettings({
+      config: { "security.ssl.rest.enabled": "true", ...config },
+      env: () => undefined,
+    })!,
+  );
   return new TlsTransport(ip, 8081, material, "test");
 }
 

@@ -50,10 +50,7 @@ export class DirectTransport implements RestTransport {
   }
 
   request(method: string, path: string, req: RestRequest): Promise<RestResponse> {
-    const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
+    const url = requestUrl(this.baseUrl, path, req.query);
     const { body, contentType } = encodeBody(req);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (contentType) headers["Content-Type"] = contentType;
@@ -133,6 +130,15 @@ export class ApiServerProxyTransport implements RestTransport {
       return answer;
     });
   }
+}
+
+/** The URL of a request: the base, the path and the query parameters that are set. */
+export function requestUrl(baseUrl: string, path: string, query: QueryParams | undefined): URL {
+  const url = new URL(baseUrl + path);
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  }
+  return url;
 }
 
 export function encodeBody(

@@ -123,13 +123,14 @@ export function restSslSettings(inputs: RestSslInputs): RestSslSettings | undefi
   const conf = operatorRestConfig(inputs, mutual);
   const get = (key: string) => conf.values[key];
   const origin = (key: string) => conf.origins[key] ?? key;
+  /** The REST-specific key when it is set, else the shared `security.ssl.*` one Flink falls back to. */
+  const keyOf = (rest: string, shared: string) => get(rest) !== undefined ? rest : shared;
 
-  const truststoreKey = get(SSL_KEYS.truststore) !== undefined
-    ? SSL_KEYS.truststore
-    : SSL_KEYS.sharedTruststore;
-  const truststorePasswordKey = get(SSL_KEYS.truststorePassword) !== undefined
-    ? SSL_KEYS.truststorePassword
-    : SSL_KEYS.sharedTruststorePassword;
+  const truststoreKey = keyOf(SSL_KEYS.truststore, SSL_KEYS.sharedTruststore);
+  const truststorePasswordKey = keyOf(
+    SSL_KEYS.truststorePassword,
+    SSL_KEYS.sharedTruststorePassword,
+  );
   const truststore = get(truststoreKey);
   const truststorePassword = get(truststorePasswordKey);
 
@@ -158,15 +159,9 @@ export function restSslSettings(inputs: RestSslInputs): RestSslSettings | undefi
   }
 
   if (!mutual) return { trust };
-  const keystoreKey = get(SSL_KEYS.keystore) !== undefined
-    ? SSL_KEYS.keystore
-    : SSL_KEYS.sharedKeystore;
-  const keystorePasswordKey = get(SSL_KEYS.keystorePassword) !== undefined
-    ? SSL_KEYS.keystorePassword
-    : SSL_KEYS.sharedKeystorePassword;
-  const keyPasswordKey = get(SSL_KEYS.keyPassword) !== undefined
-    ? SSL_KEYS.keyPassword
-    : SSL_KEYS.sharedKeyPassword;
+  const keystoreKey = keyOf(SSL_KEYS.keystore, SSL_KEYS.sharedKeystore);
+  const keystorePasswordKey = keyOf(SSL_KEYS.keystorePassword, SSL_KEYS.sharedKeystorePassword);
+  const keyPasswordKey = keyOf(SSL_KEYS.keyPassword, SSL_KEYS.sharedKeyPassword);
   const missing = (primary: string, fallback: string) =>
     new RestTlsConfigError(
       `${primary} (or ${fallback}) is not set: ${SSL_KEYS.mutual} makes the JobManager ask for ` +

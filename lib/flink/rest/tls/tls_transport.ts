@@ -17,6 +17,7 @@ import { Buffer } from "node:buffer";
 import { FlinkUnreachableError } from "../errors.ts";
 import {
   encodeBody,
+  requestUrl,
   type RestRequest,
   type RestResponse,
   type RestTransport,
@@ -53,10 +54,7 @@ export class TlsTransport implements RestTransport {
   }
 
   request(method: string, path: string, req: RestRequest): Promise<RestResponse> {
-    const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
+    const url = requestUrl(this.baseUrl, path, req.query);
     const { body, contentType } = encodeBody(req);
     const payload = body === undefined
       ? new Uint8Array(0)

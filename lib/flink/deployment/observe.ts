@@ -104,6 +104,9 @@ async function observeJobManager(p: DeploymentPass): Promise<void> {
           : "DEPLOYED_NOT_READY";
       } catch (err) {
         if (!isFlinkUnavailable(err)) throw err;
+        log.info("JobManager Deployment available, its REST API not answering yet: {error}", {
+          error: errorMessage(err),
+        });
         status.jobManagerDeploymentStatus = "DEPLOYING";
       }
       return;

@@ -19,13 +19,15 @@ import { createOrReplace } from "../../lib/flink/cluster_ops.ts";
 /**
  * The write-ahead points of a savepoint upgrade, in order (see lib/flink/job): the stop
  * trigger recorded, the savepoint recorded with the upgrade target, the restore attempt, the new
- * job id, and the deployed spec.
+ * job id, the JobManager Deployment created without its Services and ConfigMaps yet (found by the
+ * chaos run: the next operator left the JobManager unreachable), and the deployed spec.
  */
 const CRASH_POINTS = [
   "savepoint-triggered",
   "upgrade-suspended",
   "before-restore",
   "job-id-recorded",
+  "jobmanager-deployment-created",
   "deployed",
 ];
 

@@ -5,6 +5,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { FlinkDeploymentSpec } from "../../api/flink_deployment.ts";
 import { OPTIONS } from "../../config/options.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
 import { Resources } from "../../kube/resource.ts";
 import { createOrReplace, deleteCluster } from "../cluster_ops.ts";
 import { isKubernetesHa } from "../ha.ts";
@@ -12,11 +13,13 @@ import { type HaPresence, type HaStore, haStore } from "../ha_store.ts";
 import { isZooKeeperHa } from "../zookeeper_ha.ts";
 import type { DeployOptions } from "../job/job_driver.ts";
 import { UpgradeFailure } from "../job/errors.ts";
+import { lastReconciled } from "../job/bookkeeping.ts";
 import { event, forgetRest, save } from "../job/resource_pass.ts";
 import {
   buildDeployConfig,
   jobManagerOwnedObjects,
   renderCluster,
+  type RenderedCluster,
   withOwnerUid,
 } from "../render/mod.ts";
 import { LAST_STATE_SAVEPOINT_SENTINEL } from "../spec/upgrade.ts";
@@ -90,6 +93,80 @@ export async function removeCluster(
   p.status.jobManagerDeploymentStatus = "MISSING";
 }
 
+/** The Kubernetes objects of a deploy of `spec` with the given job id and restore point. */
+function renderFor(
+  p: DeploymentPass,
+  spec: FlinkDeploymentSpec,
+  opts: { jobId?: string; savepointPath?: string; requireHa: boolean },
+): RenderedCluster {
+  const application = spec.job != null;
+  const generation = p.generation ?? 0;
+  const deployment = { ...p.resource, spec };
+  const deployConfig = buildDeployConfig({
+    deployment,
+    effectiveConfig: { ...p.rc.flinkOptions },
+    generation,
+    jobId: opts.jobId,
+    savepointPath: application ? opts.savepointPath : undefined,
+    haRestore: opts.requireHa,
+    jobResultStoreUuid: crypto.randomUUID(),
+    mode: application ? "application" : "session",
+  });
+  return renderCluster({
+    deployment,
+    deployConfig,
+    generation,
+    mode: spec.mode ?? "native",
+    clusterType: application ? "application" : "session",
+    startupProbe: p.rc.get(OPTIONS.jmDeploymentStartupProbeEnabled),
+    mergeArraysByName: p.rc.get(OPTIONS.podTemplateMergeArraysByName),
+  });
+}
+
+/**
+ * A deploy whose JobManager Deployment exists, recorded by an operator that died before it created
+ * the rest: the objects that are missing (the JobManager's Services and ConfigMaps, the
+ * TaskManager Deployment) are created now, those that exist are left as they are. Without its
+ * REST Service the JobManager would never be reachable, and redeploying instead would restart a
+ * job that may have run (and checkpointed) since from its older restore point.
+ */
+export async function completeDeploy(p: DeploymentPass): Promise<void> {
+  const jm = jmDeployment(p);
+  if (!jm?.metadata.uid) return;
+  const spec = lastReconciled(p)?.spec as FlinkDeploymentSpec | undefined;
+  if (!spec) return;
+  const js = p.status.jobStatus;
+  const objects = renderFor(p, spec, {
+    jobId: js.jobId,
+    savepointPath: js.upgradeSavepointPath,
+    requireHa: js.upgradeSavepointPath === LAST_STATE_SAVEPOINT_SENTINEL,
+  });
+  const client = p.ctx.client;
+  const missing: string[] = [];
+  const wanted = [
+    ...jobManagerOwnedObjects(objects).map((obj) => ({
+      obj: withOwnerUid(obj, "Deployment", p.name, jm.metadata.uid!),
+      type: obj.kind === "Service" ? Resources.services : Resources.configMaps,
+    })),
+    ...(objects.taskManagerDeployment
+      ? [{ obj: objects.taskManagerDeployment, type: Resources.deployments }]
+      : []),
+  ];
+  for (const { obj, type } of wanted) {
+    if (await client.get(type, p.ns, obj.metadata.name!)) continue;
+    try {
+      await client.create(type, p.ns, obj);
+      missing.push(`${obj.kind} ${obj.metadata.name}`);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+  if (missing.length) {
+    log.info("completed the recorded deploy: created {objects}", { objects: missing.join(", ") });
+    forgetRest(p);
+  }
+}
+
 /**
  * Deploys `spec` as a cluster: HA guard for last-state restores, removal of a previous cluster,
  * the job id written ahead, then the Kubernetes objects.
@@ -138,29 +215,12 @@ export async function deployCluster(
   if (application && opts.requireHa && (isKubernetesHa(conf) || isZooKeeperHa(conf))) {
     await haStoreOf(p).removeJobGraphs();
   }
-  const generation = p.generation ?? 0;
-  const deployment = { ...p.resource, spec };
-  const deployConfig = buildDeployConfig({
-    deployment,
-    effectiveConfig: { ...conf },
-    generation,
-    jobId,
-    savepointPath: application ? savepointPath : undefined,
-    haRestore: opts.requireHa,
-    jobResultStoreUuid: crypto.randomUUID(),
-    mode: application ? "application" : "session",
-  });
-  const objects = renderCluster({
-    deployment,
-    deployConfig,
-    generation,
-    mode: spec.mode ?? "native",
-    clusterType: application ? "application" : "session",
-    startupProbe: p.rc.get(OPTIONS.jmDeploymentStartupProbeEnabled),
-    mergeArraysByName: p.rc.get(OPTIONS.podTemplateMergeArraysByName),
-  });
+  const objects = renderFor(p, spec, { jobId, savepointPath, requireHa: opts.requireHa });
   const client = p.ctx.client;
   const jm = await createOrReplace(client, Resources.deployments, objects.jobManagerDeployment);
+  // A crash here leaves a JobManager without its Services and ConfigMaps: the next operator
+  // finds the deploy recorded and completes it (completeDeploy).
+  p.env.afterWrite?.("jobmanager-deployment-created");
   for (const obj of jobManagerOwnedObjects(objects)) {
     const withOwner = withOwnerUid(obj, "Deployment", p.name, jm.metadata.uid!);
     const type = obj.kind === "Service" ? Resources.services : Resources.configMaps;

@@ -11,7 +11,7 @@ import { deployedSpec, lastReconciled } from "../job/bookkeeping.ts";
 import type { JobDriver } from "../job/job_driver.ts";
 import type { SuspendMode } from "../spec/upgrade.ts";
 import { rest } from "../job/resource_pass.ts";
-import { deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
+import { completeDeploy, deployCluster, haStoreOf, removeCluster } from "./cluster.ts";
 import { removeTerminalJobManager, restartIfUnhealthy } from "./health.ts";
 import { clusterDeployed } from "./observe.ts";
 import { jobManagerNeverStarted } from "./jm_observation.ts";
@@ -89,7 +89,11 @@ export const flinkDeploymentDriver: JobDriver<DeploymentPass> = {
     if (clusterRemovedAfterStop(p, mode)) await removeCluster(p, { deleteHaData: true });
   },
   cleanupAfterFailedJob: (p) => removeCluster(p, { deleteHaData: false }),
-  alreadyDeployed: (p) => Promise.resolve(clusterDeployed(p)),
+  async alreadyDeployed(p) {
+    if (!clusterDeployed(p)) return false;
+    await completeDeploy(p);
+    return true;
+  },
   nextPassDelay: deploymentPassDelay,
   // FKO ApplicationReconciler.reconcileOtherChanges: an unhealthy job or a lost JobManager is
   // restarted; otherwise a finished job's JobManager goes after its time to live.

@@ -53,8 +53,9 @@ export interface JobEnv {
    */
   readonly snapshotResources: boolean;
   /**
-   * Called after every named write-ahead status write (`save(p, point)`). Production passes
-   * nothing; the crash-safety tests inject a hook that kills the process at a chosen point.
+   * Called after every named write-ahead status write (`save(p, point)`) and after the first
+   * object of a deploy (`jobmanager-deployment-created`). Production passes nothing; the
+   * crash-safety tests inject a hook that kills the process at a chosen point.
    */
   readonly afterWrite?: (point: string) => void;
 }

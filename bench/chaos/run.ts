@@ -269,7 +269,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
    * finished jobs) waits with "Job Not Found", as in FKO: the operator cannot know the job's
    * newest checkpoint. The run does what the user would, once per job and cycle: a manual
    * restore (`savepointRedeployNonce` with `initialSavepointPath`) from the newest checkpoint of
-   * that job on disk, else the restore point it was started from.
+   * that job on disk, else the restore point it was started from. A job lost while being
+   * suspended gets the same: it then stays suspended with that restore point for its resume.
    */
   async function restoreLostSessionJobs(
     cycle: number,
@@ -279,7 +280,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (const track of tracks.values()) {
       const { job } = track;
       if (job.kind !== "FlinkSessionJob" || !isStateful(job) || done.has(job.name)) continue;
-      if (!crashed.includes(job.cluster) || track.intended !== "running") continue;
+      if (!crashed.includes(job.cluster)) continue;
       const r = world.resources.get(job.name);
       if (errorMessageOf(r?.status?.error) !== "Job Not Found") continue;
       done.add(job.name);
@@ -304,7 +305,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           },
         })
       );
-      track.restartAfter = Date.now();
+      // Asked to run, it runs restored; asked to suspend, it stays suspended with this restore
+      // point recorded for its resume.
+      if (track.intended === "running") track.restartAfter = Date.now();
       report.manualRestores.push({ cycle, job: job.name, path });
       timeline.add(
         `${job.name}: Job Not Found after its JobManager crashed; manual restore ${path}`,

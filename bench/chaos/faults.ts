@@ -17,8 +17,11 @@ export interface FaultContext {
   operator: ChaosOperator;
   restartApiServer: () => Promise<void>;
   note: (text: string) => void;
-  /** Called when a JobManager crashed (its cluster may have lost state without HA). */
-  onJobManagerCrash: (cluster: string) => void;
+  /**
+   * Called when a JobManager crashed (its cluster may have lost state without HA); `since` is
+   * when the crash was provoked (Date.now()).
+   */
+  onJobManagerCrash: (cluster: string, since: number) => void;
 }
 
 export interface FaultOutcome {
@@ -119,6 +122,7 @@ async function crashJobManager(ctx: FaultContext, cluster: string): Promise<Faul
     ctx.note(`FAULT jobmanager-crash on ${cluster}: pod ${name} went away, skipped`);
     return { landed: false, clearedAt: Date.now() };
   }
+  const provokedAt = Date.now();
   ctx.note(`FAULT jobmanager-crash on ${cluster} (pod ${name})`);
   let crashed = false;
   const until = Date.now() + 6000;
@@ -149,7 +153,7 @@ async function crashJobManager(ctx: FaultContext, cluster: string): Promise<Faul
       if ((err as { status?: number }).status !== 404) throw err;
     }
   });
-  if (crashed) ctx.onJobManagerCrash(cluster);
+  if (crashed) ctx.onJobManagerCrash(cluster, provokedAt);
   ctx.note(
     `JobManager of ${cluster} ${
       crashed ? "crashed" : "did not crash (pod replaced)"

@@ -114,7 +114,7 @@ export class Checker {
   #savepointsRecorded(): Promise<Violation[]> {
     const out: Violation[] = [];
     for (const file of this.world.index.savepointsOnDisk()) {
-      if (this.world.recorded.has(file.path)) continue;
+      if (this.world.recorded.has(file.path) || this.world.unreported.has(file.path)) continue;
       out.push({
         invariant: "every completed savepoint is recorded",
         message: `savepoint ${file.path} (job ${file.jobId}, ${

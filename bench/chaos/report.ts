@@ -36,6 +36,11 @@ export function formatReport(r: ChaosReport): string {
     (r.manualRestores.length
       ? ` — ${r.manualRestores.map((m) => `cycle ${m.cycle} ${m.job}`).join(", ")}`
       : ""),
+    `  savepoints completed as their JobManager (no HA) crashed, never reported: ` +
+    `${r.unreportedSavepoints.length}` +
+    (r.unreportedSavepoints.length
+      ? ` — ${r.unreportedSavepoints.map((m) => `cycle ${m.cycle} ${m.job}`).join(", ")}`
+      : ""),
     `  violations: ${r.violations.length}`,
     `  operator time per cycle (the later of the change and the last fault's end → every ` +
     `resource settled): median ${s(percentile(operator, 50))}, p90 ${
@@ -47,7 +52,7 @@ export function formatReport(r: ChaosReport): string {
     }, ` +
     `max ${s(Math.max(...totals))}`,
   ];
-  if (!r.cycles.length) lines.splice(6, 2);
+  if (!r.cycles.length) lines.splice(7, 2);
   for (const v of r.violations) {
     lines.push(`  VIOLATION in cycle ${v.cycle} [${v.invariant}]: ${v.message}`);
   }

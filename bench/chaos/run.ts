@@ -64,6 +64,8 @@ export interface ChaosReport {
    * in FKO, until it is redeployed from its newest checkpoint.
    */
   manualRestores: { cycle: number; job: string; path: string }[];
+  /** Savepoints completed by a JobManager without HA as it crashed (unreportedSavepoints). */
+  unreportedSavepoints: { cycle: number; job: string; path: string }[];
   violations: (Violation & { cycle: number })[];
   /** The timeline of the failing cycle and the one before, when there are violations. */
   timeline?: string;
@@ -93,6 +95,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     missedFaults: 0,
     manualRestores: [],
+    unreportedSavepoints: [],
     violations: [],
     elapsedMs: 0,
     operatorStarts: 0,
@@ -157,13 +160,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const lead = Math.max(0, -(plan.faults[0]?.atMs ?? 0));
       const base = Date.now() + lead;
       const jmCrashes: string[] = [];
+      const crashWindows: { cluster: string; from: number; to: number }[] = [];
       const faultCtx = {
         client,
         ns,
         operator,
         restartApiServer: opts.restartApiServer,
         note: (text: string) => timeline.add(text),
-        onJobManagerCrash: (cluster: string) => jmCrashes.push(cluster),
+        onJobManagerCrash: (cluster: string, since: number) => {
+          jmCrashes.push(cluster);
+          crashWindows.push({ cluster, from: since, to: Date.now() });
+        },
       };
       const faultRuns = plan.faults.map(async (fault) => {
         await sleep(Math.max(0, base + fault.atMs - Date.now()));
@@ -185,6 +192,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       })();
       const [actionEnd, ...cleared] = await Promise.all([actionRun, ...faultRuns]);
       for (const cluster of jmCrashes) lostWithoutHa(cluster);
+      await unreportedSavepoints(plan.cycle, crashWindows);
       const quietSince = Math.max(actionEnd, ...cleared);
       const restored = new Set<string>();
       const why = await settle(
@@ -243,6 +251,37 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await operator.stop();
     await Deno.remove(jar.replace(/^file:\/\//, "").replace(/\/[^/]+$/, ""), { recursive: true })
       .catch(() => {});
+  }
+
+  /**
+   * Savepoints a JobManager without HA completed while it was crashing: written to storage, but
+   * the process died before anyone could ask for the result, and a restarted JobManager without
+   * HA knows nothing of them. No operator can record what was never reported (FKO neither), so
+   * they are counted, not checked as forgotten; the state rolls back as lostWithoutHa says.
+   */
+  async function unreportedSavepoints(
+    cycle: number,
+    windows: { cluster: string; from: number; to: number }[],
+  ): Promise<void> {
+    if (!windows.length) return;
+    await world.index.scan();
+    for (const w of windows) {
+      if (fleet.clusters.find((c) => c.name === w.cluster)?.ha !== false) continue;
+      const owners = new Set(
+        [...tracks.values()].filter((t) => t.job.cluster === w.cluster).map((t) => t.job.name),
+      );
+      for (const file of world.index.savepointsOnDisk()) {
+        const owner = world.jobOwner.get(file.jobId);
+        if (!owner || !owners.has(owner) || world.unreported.has(file.path)) continue;
+        if (file.completedAt < w.from || file.completedAt > w.to + 1000) continue;
+        world.unreported.add(file.path);
+        report.unreportedSavepoints.push({ cycle, job: owner, path: file.path });
+        timeline.add(
+          `${owner}: savepoint ${file.path} completed as its JobManager (no HA) crashed; ` +
+            "never reported, not checked as forgotten",
+        );
+      }
+    }
   }
 
   /** After a JobManager without HA crashed, Flink restarts its job from its deploy's restore point. */

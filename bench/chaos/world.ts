@@ -78,6 +78,8 @@ export class World {
   snapshots: SnapshotView[] = [];
   /** Every savepoint or checkpoint path the operator ever recorded, normalized. */
   readonly recorded = new Set<string>();
+  /** Savepoints completed by a JobManager as it crashed, never reported to anyone (run.ts). */
+  readonly unreported = new Set<string>();
   /** Job id → resource, from the statuses (written before a job is started). */
   readonly jobOwner = new Map<string, string>();
   /** Two live jobs for one resource, as seen by the sampler; drained by the cycle's checks. */

@@ -9,6 +9,7 @@ import { requestKind } from "./kube/request_kind.ts";
 import { getLogger, setupLogging } from "./log.ts";
 import {
   accessProblem,
+  API_SERVER_WAIT_MS,
   checkApiServer,
   checkResourceAccess,
   START_ANYWAY_HINT,
@@ -86,7 +87,13 @@ export async function runOperator(
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const serverVersion = await checkApiServer(client);
+    const serverVersion = await checkApiServer(client, {
+      onWait: (problem) =>
+        log.warn("waiting for the API server (up to {ms} ms): {problem}", {
+          ms: API_SERVER_WAIT_MS,
+          problem,
+        }),
+    });
     const namespaces = config.watchNamespaces === "all" ? undefined : [...config.watchNamespaces];
     const manager = new Manager(managerOptionsFor(config, { client, namespaces }));
     // Every request to the API server, counted on /metrics by verb and resource.

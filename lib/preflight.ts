@@ -17,22 +17,46 @@ export const STOP_ON_INFORMER_ERROR_KEY = "kubernetes.operator.startup.stop-on-i
 export const START_ANYWAY_HINT =
   ` (or set ${STOP_ON_INFORMER_ERROR_KEY}: false to start anyway and retry it)`;
 
-/** Reaches the API server and returns its version (e.g. v1.35.4). */
-export async function checkApiServer(client: KubeClient): Promise<string> {
-  try {
-    const v = await client.request<{ gitVersion: string }>("GET", "/version", {
-      timeoutMs: 10_000,
-    });
-    return v.gitVersion;
-  } catch (err) {
-    if (err instanceof ConnectionError) throw new StartupError(err.message);
-    if (isApiError(err, 401)) {
-      throw new StartupError(
-        `the Kubernetes API server at ${client.server} rejected our credentials (401): ` +
-          "check the kubeconfig user or the service account token",
-      );
+/**
+ * How long start-up waits for an API server that does not answer, or answers 503 while it
+ * starts: a restarting API server is back within seconds, and exiting would leave a pod to the
+ * kubelet's crash back-off (found by the chaos run: an operator started during an API server
+ * restart exited).
+ */
+export const API_SERVER_WAIT_MS = 30_000;
+
+/**
+ * Reaches the API server and returns its version (e.g. v1.35.4). Waits up to `waitMs` for one
+ * that cannot be reached yet, telling `onWait` each time; then, or at once for rejected
+ * credentials, throws a StartupError.
+ */
+export async function checkApiServer(
+  client: Pick<KubeClient, "request" | "server">,
+  opts: { waitMs?: number; retryMs?: number; onWait?: (problem: string) => void } = {},
+): Promise<string> {
+  const deadline = Date.now() + (opts.waitMs ?? API_SERVER_WAIT_MS);
+  for (;;) {
+    try {
+      const v = await client.request<{ gitVersion: string }>("GET", "/version", {
+        timeoutMs: 10_000,
+      });
+      return v.gitVersion;
+    } catch (err) {
+      const transient = err instanceof ConnectionError || isApiError(err, 503);
+      if (transient && Date.now() < deadline) {
+        opts.onWait?.(err instanceof Error ? err.message : String(err));
+        await new Promise((r) => setTimeout(r, opts.retryMs ?? 1000));
+        continue;
+      }
+      if (err instanceof ConnectionError) throw new StartupError(err.message);
+      if (isApiError(err, 401)) {
+        throw new StartupError(
+          `the Kubernetes API server at ${client.server} rejected our credentials (401): ` +
+            "check the kubeconfig user or the service account token",
+        );
+      }
+      throw err;
     }
-    throw err;
   }
 }
 

@@ -11,8 +11,12 @@ export interface ControlPlanePorts {
   apiserver: number;
 }
 
-/** The Service network; 10.0.0.1 (its first address, in the serving cert) is `kubernetes`. */
-export const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24";
+/**
+ * The Service network; 10.0.0.1 (its first address, in the serving cert) is `kubernetes`. A /16:
+ * a /24 ran out of ClusterIPs at 254 REST Services, below the 1,000 FlinkDeployments of
+ * operator.scale.
+ */
+export const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/16";
 
 export function etcdArgs(opts: { dataDir: string; ports: ControlPlanePorts }): string[] {
   const client = `http://127.0.0.1:${opts.ports.etcdClient}`;

@@ -142,7 +142,7 @@ Deno.test("service accounts: default SA, root CA, token Secrets and TokenRequest
   });
 });
 
-Deno.test("Services get a ClusterIP from 10.0.0.0/24", async (t) => {
+Deno.test("Services get a ClusterIP from 10.0.0.0/16", async (t) => {
   await withNamespace(t, async ({ name: ns, client }) => {
     const service = await client.create<KubeObject>(Resources.services, ns, {
       apiVersion: "v1",
@@ -150,7 +150,7 @@ Deno.test("Services get a ClusterIP from 10.0.0.0/24", async (t) => {
       metadata: { name: "rest" },
       spec: { selector: { app: "x" }, ports: [{ port: 8081 }] },
     }) as KubeObject & { spec: { clusterIP: string } };
-    assert.match(service.spec.clusterIP, /^10\.0\.0\.\d+$/);
+    assert.match(service.spec.clusterIP, /^10\.0\.\d+\.\d+$/);
   });
 });
 

@@ -115,6 +115,11 @@ export async function jobCounter(client: KubeClient, ns: string, name: string): 
 }
 
 /** Events recorded for a resource, newest last. */
+/**
+ * The events about the Flink resource `name` (FlinkDeployment, FlinkSessionJob or
+ * FlinkStateSnapshot). A Service or Deployment of the same name has events of its own from the
+ * controller manager (e.g. a retried EndpointSlice update), which are not the operator's.
+ */
 export async function eventsFor(
   client: KubeClient,
   ns: string,
@@ -123,7 +128,9 @@ export async function eventsFor(
   const list = await client.list(Resources.events, ns, {
     fieldSelector: `involvedObject.name=${name}`,
   });
-  return list.items as unknown as RecordedEvent[];
+  return (list.items as unknown as (RecordedEvent & {
+    involvedObject?: { apiVersion?: string };
+  })[]).filter((e) => e.involvedObject?.apiVersion?.startsWith("flink.apache.org/") ?? true);
 }
 
 export interface RecordedEvent {

@@ -165,15 +165,17 @@ async function readResponse(
     // A connection that breaks while the body is read is as good as no answer.
     throw new FlinkUnreachableError("connection to the JobManager broke", via, err);
   }
-  let json: unknown;
-  if (text.length > 0) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+  return { status: res.status, json: jsonOf(text), text };
+}
+
+/** A response body as JSON, or undefined when it is empty or not JSON. */
+export function jsonOf(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return { status: res.status, json, text };
 }
 
 /**

@@ -17,6 +17,7 @@ import { Buffer } from "node:buffer";
 import { FlinkUnreachableError } from "../errors.ts";
 import {
   encodeBody,
+  jsonOf,
   requestUrl,
   type RestRequest,
   type RestResponse,
@@ -249,15 +250,7 @@ export function parseResponse(bytes: Buffer): RestResponse {
     body = body.subarray(0, Number(headers.get("content-length")));
   }
   const text = new TextDecoder().decode(body);
-  let json: unknown;
-  if (text.length > 0) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  }
-  return { status: Number(status[1]), json, text };
+  return { status: Number(status[1]), json: jsonOf(text), text };
 }
 
 function dechunk(data: Buffer): Buffer {

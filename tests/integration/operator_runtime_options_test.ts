@@ -87,7 +87,12 @@ Deno.test("stop-on-informer-error: a namespace the operator may not watch", asyn
           new RegExp(`forbidden: [^\\n]*flinkdeployments[^\\n]*in namespace ${forbidden.name}`),
         );
         // Ready and healthy although one namespace cannot be watched (as FKO's health probe).
-        assert.equal((await httpGet(port, "/readyz")).status, 200);
+        // Ready once every controller started, which may come a moment after the first pass.
+        await waitFor(
+          "/readyz to answer 200",
+          async () => (await httpGet(port, "/readyz")).status === 200,
+          { timeoutMs: 30_000 },
+        );
         assert.equal((await httpGet(port, "/healthz")).status, 200);
         assert.equal(reconciled(await getFd(admin, forbidden.name, "there")), false);
 

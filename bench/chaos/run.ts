@@ -328,9 +328,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       done.add(job.name);
       await world.index.scan();
       const jobId = r?.status?.jobStatus?.jobId;
-      const newest = [...world.index.files.values()]
-        .filter((f) => f.kind === "checkpoint" && f.jobId === jobId && f.goneAt === undefined)
-        .sort((a, b) => b.completedAt - a.completedAt)[0];
+      const newest = world.index.newestCheckpoint(jobId);
       const path = newest ? `file:${newest.path}` : r?.status?.jobStatus?.upgradeSavepointPath;
       if (!path) {
         timeline.add(`${job.name}: Job Not Found and no checkpoint to restore it from`);

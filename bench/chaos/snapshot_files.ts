@@ -57,6 +57,13 @@ export class SnapshotIndex {
     }
   }
 
+  /** The newest checkpoint of a job still on disk, if any. */
+  newestCheckpoint(jobId: string | undefined): SnapshotFile | undefined {
+    return [...this.files.values()]
+      .filter((f) => f.kind === "checkpoint" && f.jobId === jobId && f.goneAt === undefined)
+      .sort((a, b) => b.completedAt - a.completedAt)[0];
+  }
+
   /** Savepoints whose data is on disk now. */
   savepointsOnDisk(): SnapshotFile[] {
     return [...this.files.values()].filter((f) => f.kind === "savepoint" && f.goneAt === undefined);

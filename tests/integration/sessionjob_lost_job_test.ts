@@ -8,7 +8,7 @@
  * restore (docs/reliability.md).
  */
 import assert from "node:assert/strict";
-import { type SnapshotFile, SnapshotIndex } from "../../bench/chaos/snapshot_files.ts";
+import { SnapshotIndex } from "../../bench/chaos/snapshot_files.ts";
 import { FlinkSessionJobs } from "../../lib/flink/resources.ts";
 import { type KubeObject, Resources } from "../../lib/kube/resource.ts";
 import { testStateDir } from "../support/cluster.ts";
@@ -38,12 +38,6 @@ type Pod = KubeObject & {
   };
 };
 
-function newestCheckpoint(index: SnapshotIndex, jobId: string): SnapshotFile | undefined {
-  return [...index.files.values()]
-    .filter((f) => f.kind === "checkpoint" && f.jobId === jobId && f.goneAt === undefined)
-    .sort((a, b) => b.completedAt - a.completedAt)[0];
-}
-
 integrationTest(
   "a stateful session job lost with its JobManager waits with Job Not Found; a manual restore continues its state",
   async ({ client, ns }) => {
@@ -59,7 +53,7 @@ integrationTest(
       const index = new SnapshotIndex(`${testStateDir()}/nodeagent/host-fs`, ns);
       await waitFor("a completed checkpoint on disk", async () => {
         await index.scan();
-        return newestCheckpoint(index, before.jobId) !== undefined;
+        return index.newestCheckpoint(before.jobId) !== undefined;
       });
 
       // The session cluster's JobManager process exits; its container restarts without the job.
@@ -91,7 +85,7 @@ integrationTest(
 
       // The manual restore a user does: from the job's newest checkpoint.
       await index.scan();
-      const newest = newestCheckpoint(index, before.jobId)!;
+      const newest = index.newestCheckpoint(before.jobId)!;
       await patchSjSpec(client, ns, "job", {
         job: { initialSavepointPath: `file:${newest.path}`, savepointRedeployNonce: 1 },
       });

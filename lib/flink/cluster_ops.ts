@@ -4,11 +4,15 @@ import { type KubeObject, Resources, type ResourceType } from "../kube/resource.
 import { deleteHaMetadata } from "./ha.ts";
 import { FlinkTimeoutError } from "./rest/errors.ts";
 import { pollUntilDone } from "./rest/poll.ts";
+import { WaitingFor } from "./job/errors.ts";
 import type { HaStore } from "./ha_store.ts";
 
 /**
  * Creates an object, or replaces it when it exists (keeping its resourceVersion), so a retried
- * deploy converges instead of failing on AlreadyExists.
+ * deploy converges instead of failing on AlreadyExists. An object still being deleted (its
+ * finalizers or dependents not yet gone, e.g. past `resource.cleanup.timeout`) is not replaced:
+ * a replace keeps its deletionTimestamp, and the garbage collector would delete the new object
+ * with it. The pass waits for it instead (WaitingFor: retried, recorded in status).
  */
 export async function createOrReplace<T extends KubeObject>(
   client: KubeClient,
@@ -23,6 +27,12 @@ export async function createOrReplace<T extends KubeObject>(
   }
   const existing = await client.get<T>(type, ns, obj.metadata.name!);
   if (!existing) return await client.create<T>(type, ns, obj);
+  if (existing.metadata.deletionTimestamp) {
+    throw new WaitingFor(
+      `${obj.kind} ${ns}/${obj.metadata.name} is still being deleted (since ${existing.metadata.deletionTimestamp}); ` +
+        "the deploy goes on once it is gone (a longer resource.cleanup.timeout waits for it in one pass)",
+    );
+  }
   return await client.replace<T>(type, ns, {
     ...obj,
     metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },

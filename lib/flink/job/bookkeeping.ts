@@ -22,41 +22,22 @@ export interface ReconciledSpec<S> {
 }
 
 /** The part of a pass the bookkeeping works on. */
-type Books<S extends JobResourceSpec> = Pick<ResourcePass<S>, "kind" | "status" | "spec">;
+type Books<S extends JobResourceSpec> =
+  & Pick<ResourcePass<S>, "kind" | "status" | "spec">
+  & Partial<Pick<ResourcePass<S>, "raw" | "memory">>;
 
 /**
- * The specs read last, by kind and text: a pass reads `lastReconciledSpec` many times (observe,
- * validate, reconcile, status), and parsing it through its schema is the costliest step of a
- * pass over a running job. Callers get their own copy (some change what they read).
+ * The one place where a stored spec is read back as the pass's own spec type; a pass with its
+ * controller's memory reuses what it parsed before (parsed_specs.ts).
  */
-const parsedSpecs = new Map<string, { spec: unknown; firstDeployment: boolean }>();
-const PARSED_SPECS_KEPT = 256;
-
-/** The one place where a stored spec is read back as the pass's own spec type. */
-export function readSpec<S extends JobResourceSpec>(kind: ReconciledKind, json: string) {
-  const key = `${kind}:${json}`;
-  let parsed = parsedSpecs.get(key);
-  if (parsed) {
-    // Most recently used last, so the oldest goes first.
-    parsedSpecs.delete(key);
-  } else {
-    const read = parseSpecWithMeta(kind, json);
-    parsed = { spec: read.spec, firstDeployment: read.firstDeployment };
-    if (parsedSpecs.size >= PARSED_SPECS_KEPT) {
-      parsedSpecs.delete(parsedSpecs.keys().next().value!);
-    }
-  }
-  parsedSpecs.set(key, parsed);
-  return { spec: copyPlain(parsed.spec) as S, firstDeployment: parsed.firstDeployment };
-}
-
-/** A deep copy of parsed JSON (objects, arrays, primitives); cheaper than structuredClone. */
-function copyPlain(value: unknown): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyPlain);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = copyPlain(v);
-  return out;
+function readSpec<S extends JobResourceSpec>(p: Books<S>, json: string): ReconciledSpec<S> {
+  const parse = (text: string) => {
+    const read = parseSpecWithMeta(p.kind, text);
+    return { spec: read.spec, firstDeployment: read.firstDeployment };
+  };
+  const uid = p.raw?.metadata.uid;
+  const parsed = uid && p.memory ? p.memory.parsedSpecs.read(uid, json, parse) : parse(json);
+  return { spec: parsed.spec as S, firstDeployment: parsed.firstDeployment };
 }
 
 function writeSpec<S extends JobResourceSpec>(
@@ -72,12 +53,12 @@ export function lastReconciled<S extends JobResourceSpec>(
   p: Books<S>,
 ): ReconciledSpec<S> | undefined {
   const json = p.status.reconciliationStatus.lastReconciledSpec;
-  return json ? readSpec<S>(p.kind, json) : undefined;
+  return json ? readSpec<S>(p, json) : undefined;
 }
 
 export function lastStable<S extends JobResourceSpec>(p: Books<S>): S | undefined {
   const json = p.status.reconciliationStatus.lastStableSpec;
-  return json ? readSpec<S>(p.kind, json).spec : undefined;
+  return json ? readSpec<S>(p, json).spec : undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { LastTriggerStore } from "../snapshot/trigger_decision.ts";
 import { TransportCache } from "../rest/transport_cache.ts";
+import { ParsedSpecs } from "./parsed_specs.ts";
 import type { ExceptionCursor } from "./job_exceptions.ts";
 
 export class JobMemory {
@@ -26,6 +27,8 @@ export class JobMemory {
    * and spec it describes, and when.
    */
   readonly clusterInfoRead = new Map<string, { identity: string; at: number }>();
+  /** The specs read back from each resource's status, parsed (bookkeeping.ts). */
+  readonly parsedSpecs = new ParsedSpecs();
 
   forget(uid: string): void {
     this.specChangedGeneration.delete(uid);
@@ -34,5 +37,6 @@ export class JobMemory {
     this.terminalSeen.delete(uid);
     this.transports.forget(uid);
     this.clusterInfoRead.delete(uid);
+    this.parsedSpecs.forget(uid);
   }
 }

@@ -4,6 +4,9 @@ import type { Socket } from "node:net";
 import { Buffer } from "node:buffer";
 import type { SimRestTls } from "./rest_tls.ts";
 
+/** How long a closing listener waits for the requests in flight. */
+export const SHUTDOWN_GRACE_MS = 1_000;
+
 /** What `open` returns a handle for: Deno's HTTP server, or the node:https one for TLS. */
 interface Listener {
   shutdown(): Promise<void>;
@@ -115,14 +118,24 @@ export class RestServer {
     }
   }
 
-  /** Stops listening; in-flight requests that wait on the signal are released first. */
+  /**
+   * Stops listening; in-flight requests that wait on the signal are released first. One that
+   * does not end within SHUTDOWN_GRACE_MS (its handler waits on a timer its process cleared as it
+   * died) is left to its client's timeout, as a dead process's requests are: the process must
+   * not stay half-alive for it, refusing connections while its container never exits.
+   */
   async close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
     this.#generation?.abort();
     this.#generation = undefined;
-    await server.shutdown().catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      server.shutdown().catch(() => {}),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)),
+    ]);
+    clearTimeout(timer);
   }
 }
 

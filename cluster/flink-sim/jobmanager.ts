@@ -580,7 +580,7 @@ export class SimJobManager implements RunningContainer, JobManagerApi {
     this.#unsubscribeTick?.();
     this.#unsubscribeTick = undefined;
     this.#hangRelease.resolve();
-    await this.#server?.close();
+    await this.#server?.close({ dropInFlight: true });
     await this.jars?.removeAll();
     if (this.#exit.exit(code, message)) {
       this.log(`JobManager process exited with code ${code}.`);

@@ -21,6 +21,8 @@ interface Listener {
 export class RestServer {
   #server: Listener | undefined;
   #generation: AbortController | undefined;
+  /** Ends each request in flight with a dropped connection (close with `dropInFlight`). */
+  readonly #inFlight = new Set<(dropped: Response) => void>();
 
   constructor(
     readonly hostname: string,
@@ -55,7 +57,7 @@ export class RestServer {
           status: 500,
           headers: { "content-type": "application/json; charset=UTF-8" },
         }),
-    }, (request) => this.handler(request, generation.signal));
+    }, (request) => this.#serveDroppable(request, generation.signal));
     this.#generation = generation;
   }
 
@@ -118,18 +120,33 @@ export class RestServer {
     }
   }
 
+  async #serveDroppable(request: Request, closing: AbortSignal): Promise<Response> {
+    const dropped = Promise.withResolvers<Response>();
+    this.#inFlight.add(dropped.resolve);
+    try {
+      return await Promise.race([this.handler(request, closing), dropped.promise]);
+    } finally {
+      this.#inFlight.delete(dropped.resolve);
+    }
+  }
+
   /**
-   * Stops listening; in-flight requests that wait on the signal are released first. One that
-   * does not end within SHUTDOWN_GRACE_MS (its handler waits on a timer its process cleared as it
-   * died) is left to its client's timeout, as a dead process's requests are: the process must
-   * not stay half-alive for it, refusing connections while its container never exits.
+   * Stops listening; in-flight requests that wait on the signal are released first. With
+   * `dropInFlight` (the process ends) each request still in flight loses its connection, as the
+   * kernel resets a dead process's: its client fails at once instead of waiting for its timeout
+   * (a session job's jar run waits up to 10 min). Either way the close waits at most
+   * SHUTDOWN_GRACE_MS, so a process never stays half-alive, refusing connections while its
+   * container never exits, for a handler that waits on a timer the process cleared.
    */
-  async close(): Promise<void> {
+  async close(opts: { dropInFlight?: boolean } = {}): Promise<void> {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
     this.#generation?.abort();
     this.#generation = undefined;
+    if (opts.dropInFlight) {
+      for (const drop of [...this.#inFlight]) drop(droppedConnection());
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       server.shutdown().catch(() => {}),
@@ -137,6 +154,20 @@ export class RestServer {
     ]);
     clearTimeout(timer);
   }
+}
+
+/**
+ * A response whose body fails before its first byte: Deno's server then breaks the connection,
+ * and the client's read fails as on a reset (the status line may have gone out already).
+ */
+function droppedConnection(): Response {
+  return new Response(
+    new ReadableStream({
+      start(controller) {
+        controller.error(new Error("connection dropped: the simulated process ended"));
+      },
+    }),
+  );
 }
 
 /** Sleeps, resolving early when the signal aborts; leaves no timer behind either way. */

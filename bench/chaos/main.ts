@@ -71,6 +71,17 @@ async function main(args: string[]): Promise<number> {
   if (ownCluster) Deno.env.set("FLINKOP_NODE_AGENT_POD_CIDR", "127.202.0.0/16");
   const plane = await ensureControlPlane({ stateDir, log: (m) => log(`cluster: ${m}`) });
   const client = await KubeClient.connect({ kubeconfig: plane.adminKubeconfig });
+  // ^C ends the run after the cycle in progress, with its report and the cleanup (operator,
+  // namespace, own cluster); a second ^C quits at once and leaves them running.
+  const interrupted = new AbortController();
+  const onSignal = () => {
+    if (interrupted.signal.aborted) Deno.exit(130);
+    log(
+      "interrupted: stopping after the cycle in progress (^C again quits at once, leaving the cluster running)",
+    );
+    interrupted.abort();
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, onSignal);
   try {
     await using ns = await freshNamespace(`chaos-${seed}`, { client });
     const report = await runChaos({
@@ -85,10 +96,12 @@ async function main(args: string[]): Promise<number> {
       outDir,
       log,
       operatorLogLevel: flags.get("--log-level"),
+      signal: interrupted.signal,
     });
     console.log(formatReport(report));
-    return report.violations.length ? 1 : 0;
+    return report.violations.length ? 1 : interrupted.signal.aborted ? 130 : 0;
   } finally {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(sig, onSignal);
     client.close();
     if (ownCluster) await stopControlPlane(stateDir, (m) => log(`cluster: ${m}`));
   }

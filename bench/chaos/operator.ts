@@ -1,6 +1,7 @@
 /**
  * The operator under test: `main.ts run` as its own process (so it can be SIGKILLed and started
- * again, as a crashing pod would be), its output appended to one log file across restarts.
+ * again, as a crashing pod would be), its output appended to one log file across restarts as it
+ * comes, so a run that is still waiting can be looked into.
  */
 import { operatorArgs, OperatorProcess } from "../../tests/support/operator_process.ts";
 
@@ -23,6 +24,7 @@ export class ChaosOperator {
   start(): void {
     if (this.running) return;
     this.starts++;
+    this.#append(`=== operator start ${this.starts} at ${new Date().toISOString()}\n`);
     this.#process = new OperatorProcess(
       ["-A"],
       operatorArgs(this.kubeconfig, undefined, [
@@ -34,6 +36,8 @@ export class ChaosOperator {
         ...this.settings,
       }),
       {},
+      "main",
+      (text) => this.#append(text),
     );
   }
 
@@ -60,9 +64,12 @@ export class ChaosOperator {
   }
 
   async #keepLog(process: OperatorProcess, how: string): Promise<void> {
-    const text = `=== operator start ${this.starts}, ${how} at ${new Date().toISOString()}\n` +
-      `${process.stdout}${process.stderr}\n`;
-    await Deno.writeTextFile(this.logFile, text, { append: true });
+    await process.status;
+    this.#append(`=== operator start ${this.starts} ${how} at ${new Date().toISOString()}\n`);
+  }
+
+  #append(text: string): void {
+    Deno.writeTextFileSync(this.logFile, text, { append: true });
   }
 
   /** The current process's log so far (stderr carries the operator's log lines). */

@@ -40,6 +40,8 @@ export interface ChaosOptions {
   operatorSettings?: Record<string, string>;
   /** The operator's log level (default info). */
   operatorLogLevel?: string;
+  /** Aborted (^C): the run stops after the cycle in progress, reports, and cleans up. */
+  signal?: AbortSignal;
 }
 
 export interface CycleRecord {
@@ -157,6 +159,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     timeline.add("fleet running");
 
     for (const plan of plans) {
+      if (opts.signal?.aborted) {
+        timeline.add(`interrupted before cycle ${plan.cycle}`);
+        break;
+      }
       timeline.cycle = plan.cycle;
       const cycleStart = Date.now();
       timeline.add(`cycle ${plan.cycle}: ${describePlan(plan)}`);

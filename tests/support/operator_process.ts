@@ -25,6 +25,8 @@ export class OperatorProcess {
     args: string[],
     env: Record<string, string>,
     entry: keyof typeof ENTRIES = "main",
+    /** Called with each piece of output as it arrives (the chaos run's log file). */
+    onOutput?: (text: string) => void,
   ) {
     // A clean environment: nothing from the caller (KUBECONFIG, WATCH_NAMESPACES, proxies,
     // FLINK_CONF_*) may change what is tested; only what deno needs to find its cache.
@@ -43,7 +45,10 @@ export class OperatorProcess {
       stderr: "piped",
     }).spawn();
     const pump = async (stream: ReadableStream<Uint8Array>, sink: (s: string) => void) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) sink(chunk);
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        sink(chunk);
+        onOutput?.(chunk);
+      }
     };
     this.#pumps = [
       pump(this.#child.stdout, (s) => this.#stdout += s),

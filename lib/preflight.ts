@@ -28,24 +28,32 @@ export const API_SERVER_WAIT_MS = 30_000;
 /**
  * Reaches the API server and returns its version (e.g. v1.35.4). Waits up to `waitMs` for one
  * that cannot be reached yet, telling `onWait` each time; then, or at once for rejected
- * credentials, throws a StartupError.
+ * credentials, throws a StartupError. Within the same wait, an API server that answers but is
+ * not ready yet is waited for (apiServerReady): the resource checks that follow would otherwise
+ * take its start-up answers for a missing CRD or missing RBAC and end the start.
  */
 export async function checkApiServer(
-  client: Pick<KubeClient, "request" | "server">,
+  client: Pick<KubeClient, "request" | "fetch" | "server">,
   opts: { waitMs?: number; retryMs?: number; onWait?: (problem: string) => void } = {},
 ): Promise<string> {
   const deadline = Date.now() + (opts.waitMs ?? API_SERVER_WAIT_MS);
+  const retry = () => new Promise((r) => setTimeout(r, opts.retryMs ?? 1000));
   for (;;) {
     try {
       const v = await client.request<{ gitVersion: string }>("GET", "/version", {
         timeoutMs: 10_000,
       });
-      return v.gitVersion;
+      for (;;) {
+        const notReady = await apiServerReady(client);
+        if (notReady === undefined || Date.now() >= deadline) return v.gitVersion;
+        opts.onWait?.(notReady);
+        await retry();
+      }
     } catch (err) {
       const transient = err instanceof ConnectionError || isApiError(err, 503);
       if (transient && Date.now() < deadline) {
         opts.onWait?.(err instanceof Error ? err.message : String(err));
-        await new Promise((r) => setTimeout(r, opts.retryMs ?? 1000));
+        await retry();
         continue;
       }
       if (err instanceof ConnectionError) throw new StartupError(err.message);
@@ -58,6 +66,33 @@ export async function checkApiServer(
       throw err;
     }
   }
+}
+
+/**
+ * Undefined when the API server says it is ready (`/readyz`), or cannot say (a cluster that does
+ * not let us read it: starting is then not held up); else what it is still waiting for. A
+ * restarted API server answers `/version` a few seconds before its CRDs are served and its RBAC
+ * authorizer has synced: lists then fail with 404 and 403 (found by the chaos run: an operator
+ * started during an API-server restart took them for a missing CRD and exited).
+ */
+export async function apiServerReady(
+  client: Pick<KubeClient, "fetch">,
+): Promise<string | undefined> {
+  let res: Response;
+  try {
+    res = await client.fetch("GET", "/readyz", { accept: "text/plain", timeoutMs: 10_000 });
+  } catch (err) {
+    if (err instanceof ConnectionError) return err.message;
+    throw err;
+  }
+  const body = await res.text().catch(() => "");
+  if (res.status !== 500 && res.status !== 503) return undefined;
+  const failing = body.split("\n").filter((line) => line.startsWith("[-]")).map((line) =>
+    line.slice(3).replace(/ failed:.*$/, "")
+  );
+  return `the API server is not ready yet (HTTP ${res.status} from /readyz${
+    failing.length ? `: ${failing.join(", ")}` : ""
+  })`;
 }
 
 /**

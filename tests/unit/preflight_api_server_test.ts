@@ -2,13 +2,20 @@ import assert from "node:assert/strict";
 import { ApiError, ConnectionError } from "../../lib/kube/errors.ts";
 import { checkApiServer, StartupError } from "../../lib/preflight.ts";
 
-/** A client whose /version answers with the given outcomes in turn. */
-function clientAnswering(outcomes: (Error | string)[]) {
+/**
+ * A client whose /version answers with the given outcomes in turn, and whose /readyz answers
+ * with `readyz` in turn (the last one repeating; default ready).
+ */
+function clientAnswering(outcomes: (Error | string)[], readyz: [number, string][] = [[200, "ok"]]) {
   let calls = 0;
+  let readyzCalls = 0;
   return {
     server: "https://127.0.0.1:6443",
     get calls() {
       return calls;
+    },
+    get readyzCalls() {
+      return readyzCalls;
     },
     request<T>(): Promise<T> {
       const next = outcomes[Math.min(calls++, outcomes.length - 1)];
@@ -16,8 +23,21 @@ function clientAnswering(outcomes: (Error | string)[]) {
         ? Promise.reject(next)
         : Promise.resolve({ gitVersion: next } as T);
     },
+    fetch(_method: string, path: string): Promise<Response> {
+      assert.equal(path, "/readyz");
+      const [status, body] = readyz[Math.min(readyzCalls++, readyz.length - 1)];
+      return Promise.resolve(new Response(body, { status }));
+    },
   };
 }
+
+const STARTING = [
+  "[+]ping ok",
+  "[+]etcd ok",
+  "[-]poststarthook/crd-informer-synced failed: reason withheld",
+  "[-]poststarthook/rbac/bootstrap-roles failed: reason withheld",
+  "readyz check failed",
+].join("\n");
 
 const refused = new ConnectionError("https://127.0.0.1:6443", new Error("connection refused"));
 
@@ -59,4 +79,33 @@ Deno.test("rejected credentials end start-up at once", async () => {
       err instanceof StartupError && /rejected our credentials \(401\)/.test(err.message),
   );
   assert.equal(client.calls, 1);
+});
+
+Deno.test("start-up waits for a restarted API server to be ready before it lists anything", async () => {
+  const client = clientAnswering(["v1.35.4"], [[500, STARTING], [500, STARTING], [200, "ok"]]);
+  const waited: string[] = [];
+  const version = await checkApiServer(client, {
+    waitMs: 5_000,
+    retryMs: 1,
+    onWait: (p) => waited.push(p),
+  });
+  assert.equal(version, "v1.35.4");
+  assert.equal(client.readyzCalls, 3);
+  assert.equal(waited.length, 2);
+  assert.match(
+    waited[0],
+    /not ready yet \(HTTP 500 from \/readyz: poststarthook\/crd-informer-synced, poststarthook\/rbac\/bootstrap-roles\)/,
+  );
+});
+
+Deno.test("an API server that does not let us read /readyz does not hold start-up up", async () => {
+  const client = clientAnswering(["v1.35.4"], [[403, "forbidden"]]);
+  assert.equal(await checkApiServer(client, { waitMs: 5_000, retryMs: 1 }), "v1.35.4");
+  assert.equal(client.readyzCalls, 1);
+});
+
+Deno.test("an API server never ready within the wait: start-up goes on (the watches retry)", async () => {
+  const client = clientAnswering(["v1.35.4"], [[500, STARTING]]);
+  assert.equal(await checkApiServer(client, { waitMs: 30, retryMs: 5 }), "v1.35.4");
+  assert.ok(client.readyzCalls >= 2);
 });

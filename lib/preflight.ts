@@ -138,7 +138,9 @@ export async function checkResourceAccess(
       try {
         await client.list(type, ns, { limit: 1 });
       } catch (err) {
-        if (err instanceof ConnectionError) throw new StartupError(err.message);
+        // An API server going away or busy now says nothing about CRDs or RBAC: the watches
+        // retry such answers, and refuse at start only on a real refusal (runtime/controller.ts).
+        if (isTransient(err)) continue;
         const problem = accessProblem(type, ns, err);
         if (problem === undefined) throw err;
         if (stopOnError) throw new StartupError(problem + START_ANYWAY_HINT);
@@ -147,4 +149,10 @@ export async function checkResourceAccess(
     }
   }
   return problems;
+}
+
+/** No answer, or one that may be different in a moment (429, 5xx). */
+function isTransient(err: unknown): boolean {
+  return err instanceof ConnectionError ||
+    (isApiError(err) && (err.status === 429 || err.status >= 500));
 }

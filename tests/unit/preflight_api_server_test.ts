@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ApiError, ConnectionError } from "../../lib/kube/errors.ts";
-import { checkApiServer, StartupError } from "../../lib/preflight.ts";
+import { checkApiServer, checkResourceAccess, StartupError } from "../../lib/preflight.ts";
+import type { KubeClient } from "../../lib/kube/client.ts";
+import { FlinkDeployments } from "../../lib/flink/resources.ts";
 
 /**
  * A client whose /version answers with the given outcomes in turn, and whose /readyz answers
@@ -108,4 +110,37 @@ Deno.test("an API server never ready within the wait: start-up goes on (the watc
   const client = clientAnswering(["v1.35.4"], [[500, STARTING]]);
   assert.equal(await checkApiServer(client, { waitMs: 30, retryMs: 5 }), "v1.35.4");
   assert.ok(client.readyzCalls >= 2);
+});
+
+/** A client whose lists all fail with `err`. */
+function listingFails(err: Error): KubeClient {
+  return { list: () => Promise.reject(err) } as unknown as KubeClient;
+}
+
+Deno.test("the resource check leaves an API server's passing trouble to the watches", async () => {
+  for (
+    const err of [
+      new ApiError(503, "ServiceUnavailable", "storage is (re)initializing", "GET", "/apis"),
+      new ApiError(429, "TooManyRequests", "slow down", "GET", "/apis"),
+      new ConnectionError("https://127.0.0.1:6443", new Error("connection reset")),
+    ]
+  ) {
+    assert.deepEqual(
+      await checkResourceAccess(listingFails(err), [FlinkDeployments], ["jobs"]),
+      [],
+      err.message,
+    );
+  }
+});
+
+Deno.test("the resource check still ends start-up on a missing CRD, naming the fix", async () => {
+  await assert.rejects(
+    checkResourceAccess(
+      listingFails(new ApiError(404, "NotFound", "not found", "GET", "/apis")),
+      [FlinkDeployments],
+      ["jobs"],
+    ),
+    (err: Error) =>
+      err instanceof StartupError && /CRD flinkdeployments.flink.apache.org/.test(err.message),
+  );
 });

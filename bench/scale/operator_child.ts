@@ -5,6 +5,7 @@
  */
 import { freeLoopbackPort } from "../../cluster/free_port.ts";
 import { readCpuMs, readMemory } from "../proc_status.ts";
+import { productV8Flags } from "./product_v8_flags.ts";
 
 const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -38,6 +39,7 @@ export class OperatorChild {
       "run",
       "--no-prompt",
       "-A",
+      ...productV8Flags(),
       `${repoRoot}/main.ts`,
       "run",
       "--kubeconfig",

@@ -2,9 +2,11 @@
  * Deletion of a FlinkSessionJob (FKO SessionJobReconciler.cleanupInternal, reference §3.17): the
  * job is cancelled — or stopped with a savepoint under `job.savepoint-on-deletion` — unless there
  * is nothing to stop: never deployed, already over, suspended, lost, or its session cluster gone
- * or being deleted. Waiting (for a cluster coming back with HA, for a cancel) is bounded by
- * `resource.cleanup.timeout`: past it a CleanupFailed event says what was skipped and the
- * resource is released, never left in Terminating.
+ * or being deleted. As FKO, the deletion waits until the job is stopped — for a session cluster
+ * with HA to be ready again (the job comes back with its JobManager), for a cancel in progress,
+ * for a failed stop to succeed — since a resource released earlier would leave the job running
+ * with no one to own it (found by the chaos run). Past `resource.cleanup.timeout` status.error
+ * and a CleanupFailed event say what it waits for and how to stop waiting.
  */
 import { getLogger } from "@logtape/logtape";
 import { isGloballyTerminal } from "../../api/enums.ts";
@@ -15,6 +17,7 @@ import { isHaEnabled } from "../ha.ts";
 import { lastReconciled } from "../job/bookkeeping.ts";
 import { JOB_NOT_FOUND } from "../job/observe_job.ts";
 import { event, save } from "../job/resource_pass.ts";
+import { recordError } from "../job/run_pass.ts";
 import { suspendJob } from "../job/stop_job.ts";
 import { observeSessionJob } from "./observe.ts";
 import type { SessionJobPass } from "./pass.ts";
@@ -44,9 +47,17 @@ export async function cleanupSessionJob(p: SessionJobPass): Promise<Action> {
   if (!sessionClusterReady(p.session)) {
     // Without HA the job cannot outlive its cluster's restart: nothing is left to stop.
     if (!isHaEnabled(p.rc.flinkOptions)) return Action.done();
-    if (!overdue) return retry;
-    await giveUp(p, "the session cluster did not become ready to cancel the job");
-    return Action.done();
+    // With HA the job comes back with its JobManager: released now, the resource would leave it
+    // running with no one to own it (found by the chaos run: a JobManager in crash back-off past
+    // the timeout). As FKO, the deletion waits for the cluster however long it takes, and says
+    // so once the cleanup timeout has passed.
+    if (overdue) {
+      await stillWaiting(
+        p,
+        `session cluster ${p.spec.deploymentName} is not READY; with HA it restores the job when its JobManager is back`,
+      );
+    }
+    return retry;
   }
   if (p.status.jobStatus.state === "CANCELLING" && !overdue) return retry;
   try {
@@ -60,12 +71,10 @@ export async function cleanupSessionJob(p: SessionJobPass): Promise<Action> {
     }
     return Action.done();
   } catch (err) {
-    if (!overdue) {
-      log.warn("could not stop the job, retrying: {error}", { error: errorMessage(err) });
-      return retry;
-    }
-    await giveUp(p, errorMessage(err));
-    return Action.done();
+    // As FKO, a job that could not be stopped is tried again, never left running unowned.
+    log.warn("could not stop the job, retrying: {error}", { error: errorMessage(err) });
+    if (overdue) await stillWaiting(p, `stopping it failed: ${errorMessage(err)}`);
+    return retry;
   }
 }
 
@@ -88,11 +97,10 @@ function nothingToStop(p: SessionJobPass): string | undefined {
   return undefined;
 }
 
-async function giveUp(p: SessionJobPass, why: string): Promise<void> {
-  await event(p, {
-    type: "Warning",
-    reason: "CleanupFailed",
-    message: `Cleanup did not finish within ${p.env.config.cleanupTimeoutMs} ms (${why}); ` +
-      "removing the finalizer so the resource does not stay in Terminating",
-  });
+/** Past the cleanup timeout: status.error and a CleanupFailed event say what the deletion waits for. */
+async function stillWaiting(p: SessionJobPass, why: string): Promise<void> {
+  const message = `Deletion waits to stop job ${p.status.jobStatus.jobId} (${why}); ` +
+    `delete FlinkDeployment ${p.spec.deploymentName} or remove this resource's finalizer to stop ` +
+    "waiting, which leaves the job running if it still does";
+  await recordError(p, new Error(message), { reason: "CleanupFailed" });
 }

@@ -345,8 +345,15 @@ export const OPTIONS = {
     deprecatedKeys: [`${P}reconciler.flink.cluster.shutdown.timeout`],
     default: "5 min",
     scope: "system",
-    description: "Time to wait for JobManager/TaskManager Deployments to disappear on deletion.",
-    effect: { shownBy: ["tests/integration/deployment_modes_test.ts"] },
+    description:
+      "Time to wait for JobManager/TaskManager Deployments to disappear on deletion, and before an upgrade's deploy; past it a `CleanupFailed` event, and a deploy still waits (`status.error`, a `Waiting` event) while an old Deployment is being deleted, since one replaced then would be deleted with it. A FlinkSessionJob's deletion waits until its job is stopped and past this time says why in a `CleanupFailed` event.",
+    effect: {
+      shownBy: [
+        "tests/integration/deployment_modes_test.ts",
+        "tests/integration/deployment_terminating_jobmanager_test.ts",
+        "tests/integration/sessionjob_deletion_ha_test.ts",
+      ],
+    },
   }),
   jobSubmissionTimeout: durationOption({
     key: `${P}job.submission.timeout`,

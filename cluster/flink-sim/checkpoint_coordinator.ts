@@ -237,6 +237,7 @@ export class CheckpointCoordinator {
       const cause = throwable(FlinkExceptions.checkpoint, injected);
       return this.#finishFailed(pending, cause, periodic);
     }
+    let storedInHa = false;
     try {
       const metadata: SnapshotMetadata = {
         jobId: this.host.jobId,
@@ -262,6 +263,7 @@ export class CheckpointCoordinator {
           this.settings.retained,
           this.nextId,
         );
+        storedInHa = true;
       }
     } catch (err) {
       // A checkpoint Flink could not store in HA is discarded with its files
@@ -275,8 +277,10 @@ export class CheckpointCoordinator {
       return this.#finishFailed(pending, cause, periodic);
     }
     if (!this.#pending.has(record.id)) {
-      // Aborted while writing: Flink disposes of a pending checkpoint's files.
-      await this.#discardWritten(record);
+      // Aborted while writing (the job stopped, e.g. its JobManager shutting down): Flink
+      // disposes of a pending checkpoint's files, but one already in the HA checkpoint store is
+      // completed — a restarted JobManager restores it from there — and keeps them.
+      if (!storedInHa) await this.#discardWritten(record);
       return;
     }
     this.#pending.delete(record.id);

@@ -46,7 +46,7 @@ export class ChaosOperator {
     const process = this.#process;
     if (!process) return;
     await process.kill();
-    await this.#keepLog(process, "killed (SIGKILL)");
+    this.#markEnd("killed (SIGKILL)");
     this.#process = undefined;
   }
 
@@ -54,7 +54,7 @@ export class ChaosOperator {
     const process = this.#process;
     if (!process) return;
     await process.stop();
-    await this.#keepLog(process, "stopped");
+    this.#markEnd("stopped");
     this.#process = undefined;
   }
 
@@ -63,8 +63,7 @@ export class ChaosOperator {
     return this.#process?.exitCode;
   }
 
-  async #keepLog(process: OperatorProcess, how: string): Promise<void> {
-    await process.status;
+  #markEnd(how: string): void {
     this.#append(`=== operator start ${this.starts} ${how} at ${new Date().toISOString()}\n`);
   }
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { jobConfigMapName } from "../../cluster/flink-sim/mod.ts";
-import { appConf, SimWorld, waitFor } from "./sim_harness.ts";
+import { SimWorld, startHaCheckpointingJob } from "./sim_harness.ts";
 
 const JOB = "c0ffeec0ffeec0ffeec0ffeec0ffee01";
 
@@ -13,21 +12,7 @@ const JOB = "c0ffeec0ffeec0ffeec0ffeec0ffee01";
 Deno.test("sim HA: a checkpoint stored in HA as its JobManager shuts down keeps its files", async () => {
   const world = await SimWorld.create();
   try {
-    const store = world.haStore("demo");
-    const jm = await world.start({
-      conf: appConf({
-        "high-availability.type": "kubernetes",
-        "high-availability.storageDir": "file:///flink/ha",
-        "$internal.pipeline.job-id": JOB,
-        "execution.checkpointing.interval": "40 ms",
-      }),
-    });
-    await jm.waitForState(JOB, "RUNNING");
-    const jobMap = jobConfigMapName("demo", JOB);
-    const inHa = () =>
-      Object.entries(store.maps.get(jobMap)?.data ?? {})
-        .filter(([k]) => k.startsWith("checkpointID-")).map(([, v]) => v);
-    await waitFor(() => inHa().length > 0, 5000, "a checkpoint in HA");
+    const { jm, store, jobMap, inHa } = await startHaCheckpointingJob(world, JOB);
 
     // The next store into HA is held until the JobManager has been told to shut down.
     const update = store.update.bind(store);

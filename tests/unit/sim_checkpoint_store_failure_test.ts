@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { jobConfigMapName } from "../../cluster/flink-sim/mod.ts";
-import { appConf, SimWorld, waitFor } from "./sim_harness.ts";
+import { SimWorld, startHaCheckpointingJob, waitFor } from "./sim_harness.ts";
 
 const JOB = "c0ffeec0ffeec0ffeec0ffeec0ffee00";
 
@@ -13,22 +12,9 @@ const JOB = "c0ffeec0ffeec0ffeec0ffeec0ffee00";
 Deno.test("sim HA: a checkpoint that cannot be stored in HA is discarded with its files", async () => {
   const world = await SimWorld.create();
   try {
-    const store = world.haStore("demo");
-    const jm = await world.start({
-      conf: appConf({
-        "high-availability.type": "kubernetes",
-        "high-availability.storageDir": "file:///flink/ha",
-        "$internal.pipeline.job-id": JOB,
-        "execution.checkpointing.interval": "40 ms",
-        "execution.checkpointing.tolerable-failed-checkpoints": "1000",
-      }),
+    const { jm, store, jobMap, inHa } = await startHaCheckpointingJob(world, JOB, {
+      "execution.checkpointing.tolerable-failed-checkpoints": "1000",
     });
-    await jm.waitForState(JOB, "RUNNING");
-    const jobMap = jobConfigMapName("demo", JOB);
-    const inHa = () =>
-      Object.entries(store.maps.get(jobMap)?.data ?? {})
-        .filter(([k]) => k.startsWith("checkpointID-")).map(([, v]) => v);
-    await waitFor(() => inHa().length > 0, 5000, "a checkpoint in HA");
 
     const update = store.update.bind(store);
     store.update = (name, change) =>

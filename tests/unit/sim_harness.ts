@@ -3,6 +3,7 @@ import type { KubeClient } from "../../lib/kube/client.ts";
 import type { ContainerSpec } from "../../cluster/nodeagent/runtime.ts";
 import {
   createSimRuntime,
+  jobConfigMapName,
   MemoryHaStore,
   type SimContainer,
   type SimRuntime,
@@ -273,4 +274,32 @@ export function appConf(extra: Record<string, unknown> = {}): Record<string, unk
     "execution.checkpointing.savepoint-dir": "file:///flink/savepoints",
     ...extra,
   };
+}
+
+/**
+ * An application JobManager of cluster `demo` with Kubernetes HA and checkpoints every 40 ms,
+ * running job `jobId`, and the checkpoint pointers its HA job ConfigMap holds (once one is there).
+ */
+export async function startHaCheckpointingJob(
+  world: SimWorld,
+  jobId: string,
+  extraConf: Record<string, unknown> = {},
+) {
+  const store = world.haStore("demo");
+  const jm = await world.start({
+    conf: appConf({
+      "high-availability.type": "kubernetes",
+      "high-availability.storageDir": "file:///flink/ha",
+      "$internal.pipeline.job-id": jobId,
+      "execution.checkpointing.interval": "40 ms",
+      ...extraConf,
+    }),
+  });
+  await jm.waitForState(jobId, "RUNNING");
+  const jobMap = jobConfigMapName("demo", jobId);
+  const inHa = () =>
+    Object.entries(store.maps.get(jobMap)?.data ?? {})
+      .filter(([k]) => k.startsWith("checkpointID-")).map(([, v]) => v);
+  await waitFor(() => inHa().length > 0, 5000, "a checkpoint in HA");
+  return { jm, store, jobMap, inHa };
 }
